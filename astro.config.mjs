@@ -1,0 +1,21 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import { unified } from '@astrojs/markdown-remark';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+
+export default defineConfig({
+  site: 'http://localhost:4321',
+  trailingSlash: 'always',
+  integrations: [mdx()],
+  markdown: {
+    // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN).
+    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }),
+    // Both themes are emitted as CSS variables; src/styles/global.css picks one by the page's theme.
+    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' }, defaultColor: false },
+  },
+  vite: {
+    build: { assetsInlineLimit: 0 },
+  },
+});

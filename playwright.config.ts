@@ -1,0 +1,38 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's Chromium where scripts/chromium.sh found one (Playwright cannot download its own here);
+// otherwise Playwright's bundled browser, for contributors elsewhere.
+const executablePath = process.env.CHROMIUM_PATH || undefined;
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  // WebGPU runs on SwiftShader (the CPU) in headless tests: shader compilation alone takes seconds.
+  timeout: 180_000,
+  expect: { timeout: 90_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: 'http://localhost:4322',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--enable-unsafe-webgpu',
+        '--enable-features=Vulkan',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+        '--use-angle=swiftshader',
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: 'npx astro preview --port 4322 --host localhost',
+    url: 'http://localhost:4322/en/',
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});

@@ -1,0 +1,74 @@
+"""A plain training loop for image classifiers: seeded, augmented, with a per-epoch log."""
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def set_seed(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def normalise(images_u8, mean, std):
+    """uint8 (N, H, W) -> float (N, 1, H, W), the same arithmetic as the browser's preprocessing."""
+    return ((images_u8.float() / 255.0) - mean).div(std).unsqueeze(1)
+
+
+def augment(x, shift=2):
+    """Random horizontal flip and a random shift of up to `shift` pixels (zero padded)."""
+    flip = torch.rand(x.shape[0]) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    padded = F.pad(x, (shift, shift, shift, shift), value=float(x.min()))
+    h, w = x.shape[-2:]
+    dy, dx = np.random.randint(0, 2 * shift + 1, size=2)
+    return padded[..., dy:dy + h, dx:dx + w]
+
+
+@torch.no_grad()
+def evaluate(model, x, y, batch=500):
+    """Accuracy and predicted classes of `model` on normalised images x with labels y."""
+    model.eval()
+    preds = torch.cat([model(x[i:i + batch])[0].argmax(1) for i in range(0, len(x), batch)])
+    return (preds == y).float().mean().item(), preds
+
+
+def train_classifier(model, train, val, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, log=print):
+    """Adam with a cosine schedule. `train`/`val` are (x, y); the model returns (logits, taps).
+    Returns the per-epoch history (loss, train and validation error) and the seconds spent."""
+    x, y = train
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps_per_epoch = (len(x) + batch_size - 1) // batch_size
+    total = epochs * steps_per_epoch if max_steps is None else max_steps
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.15)
+    history, step, start = [], 0, time.time()
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(x))
+        loss_sum = correct = seen = 0
+        for i in range(0, len(x), batch_size):
+            if step == total:
+                break
+            idx = order[i:i + batch_size]
+            xb, yb = augment(x[idx]), y[idx]
+            logits, _ = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            loss_sum += loss.item() * len(idx)
+            correct += (logits.argmax(1) == yb).sum().item()
+            seen += len(idx)
+        val_acc, _ = evaluate(model, *val)
+        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_error": 1 - correct / max(seen, 1),
+               "val_error": 1 - val_acc, "seconds": round(time.time() - start, 1)}
+        history.append(row)
+        log(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+        if step == total:
+            break
+    return history, time.time() - start
