@@ -4,6 +4,7 @@ import mdx from '@astrojs/mdx';
 import { unified } from '@astrojs/markdown-remark';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
+import { CODE_THEMES } from './src/lib/content/code-themes.mjs';
 
 export default defineConfig({
   site: 'http://localhost:4321',
@@ -13,7 +14,7 @@ export default defineConfig({
     // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN).
     processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }),
     // Both themes are emitted as CSS variables; src/styles/global.css picks one by the page's theme.
-    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' }, defaultColor: false },
+    shikiConfig: { themes: CODE_THEMES, defaultColor: false },
   },
   vite: {
     build: { assetsInlineLimit: 0 },

@@ -30,7 +30,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx astro preview --port 4322 --host localhost',
+    command: 'node tests/e2e/serve-dist.mjs 4322',
     url: 'http://localhost:4322/en/',
     reuseExistingServer: false,
     timeout: 60_000,

@@ -47,7 +47,7 @@ export const zh: Record<UiKey, string> = {
   'widget.provider': '后端',
   'widget.provider.auto': '自动',
   'widget.provider.webgpu': 'WebGPU',
-  'widget.provider.wasm': 'WebAssembly(CPU)',
+  'widget.provider.wasm': 'WebAssembly(在 CPU 上运行)',
   'widget.fellBack': '此浏览器不支持 WebGPU,模型改用 WebAssembly 运行。',
   'widget.input': '输入',
   'widget.samples': '测试图像',

@@ -21,7 +21,7 @@ type State = 'idle' | 'loading' | 'ready' | 'running' | 'error';
 
 class ImageClassifier extends HTMLElement {
   private card!: ModelCard;
-  private lang!: Lang;
+  private uiLang!: Lang;
   private handle: ModelHandle | null = null;
   private input: Grey | null = null;
   private samples: Sample[] = [];
@@ -33,23 +33,23 @@ class ImageClassifier extends HTMLElement {
   private filters: ChannelGrid | null = null;
   private pad!: DrawPad;
 
-  private part<T extends HTMLElement>(name: string): T {
+  private el<T extends HTMLElement>(name: string): T {
     const el = this.querySelector<T>(`[data-part="${name}"]`);
     if (!el) throw new Error(`widget markup lacks data-part="${name}"`);
     return el;
   }
 
   connectedCallback(): void {
-    this.lang = this.dataset.lang === 'zh' ? 'zh' : 'en';
+    this.uiLang = this.dataset.lang === 'zh' ? 'zh' : 'en';
     try {
-      this.card = parseCard(JSON.parse(this.part('card').textContent ?? ''));
+      this.card = parseCard(JSON.parse(this.el('card').textContent ?? ''));
     } catch (err) {
       this.fail(new WidgetError('error.cardInvalid', { detail: (err as Error).message }));
       return;
     }
-    this.maps = new ChannelGrid(this.part('maps'), { canvas: this.part('big'), caption: this.part('big-caption') });
-    if (this.querySelector('[data-part="filters"]')) this.filters = new ChannelGrid(this.part('filters'));
-    this.pad = new DrawPad(this.part('pad'), () => this.useDrawing());
+    this.maps = new ChannelGrid(this.el('maps'), { canvas: this.el('big'), caption: this.el('big-caption') });
+    if (this.querySelector('[data-part="filters"]')) this.filters = new ChannelGrid(this.el('filters'));
+    this.pad = new DrawPad(this.el('pad'), () => this.useDrawing());
     this.wireControls();
     // Load when the widget comes near the viewport, or at once when the reader uses it.
     const observer = new IntersectionObserver((entries) => {
@@ -64,19 +64,19 @@ class ImageClassifier extends HTMLElement {
   }
 
   private wireControls(): void {
-    this.part<HTMLSelectElement>('provider').addEventListener('change', () => void this.reload());
-    this.part<HTMLSelectElement>('layer').addEventListener('change', () => void this.refresh());
-    this.part<HTMLSelectElement>('scaling').addEventListener('change', () => void this.refresh());
-    this.part('clear').addEventListener('click', () => this.pad.clear());
-    this.part<HTMLInputElement>('file').addEventListener('change', (e) => {
+    this.el<HTMLSelectElement>('provider').addEventListener('change', () => void this.reload());
+    this.el<HTMLSelectElement>('layer').addEventListener('change', () => void this.refresh());
+    this.el<HTMLSelectElement>('scaling').addEventListener('change', () => void this.refresh());
+    this.el('clear').addEventListener('click', () => this.pad.clear());
+    this.el<HTMLInputElement>('file').addEventListener('change', (e) => {
       const file = (e.target as HTMLInputElement).files?.[0];
       if (file) void this.useFile(file);
     });
-    this.part('verify').addEventListener('click', () => void this.verify());
+    this.el('verify').addEventListener('click', () => void this.verify());
   }
 
   private say(key: UiKey, vars: Record<string, string | number> = {}): void {
-    this.part('status').textContent = t(this.lang, key, vars);
+    this.el('status').textContent = t(this.uiLang, key, vars);
   }
 
   private setState(state: State): void {
@@ -85,18 +85,18 @@ class ImageClassifier extends HTMLElement {
 
   private fail(err: unknown): void {
     const e = asWidgetError(err);
-    const box = this.part('error');
-    box.textContent = t(this.lang, e.key, e.vars);
+    const box = this.el('error');
+    box.textContent = t(this.uiLang, e.key, e.vars);
     box.hidden = false;
     box.dataset.key = e.key;
-    this.part('progress').hidden = true;
+    this.el('progress').hidden = true;
     this.setState('error');
     console.error(err);
   }
 
   private clearError(): void {
-    this.part('error').hidden = true;
-    delete this.part('error').dataset.key;
+    this.el('error').hidden = true;
+    delete this.el('error').dataset.key;
   }
 
   private start(): Promise<void> {
@@ -116,8 +116,8 @@ class ImageClassifier extends HTMLElement {
     if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
     const set = parseSamples(await response.json());
     this.samples = set.samples;
-    const labels = this.card.labels[this.lang];
-    const box = this.part('samples');
+    const labels = this.card.labels[this.uiLang];
+    const box = this.el('samples');
     box.replaceChildren(
       ...set.samples.map((s, i) => {
         const button = document.createElement('button');
@@ -125,7 +125,7 @@ class ImageClassifier extends HTMLElement {
         button.className = 'sample';
         button.dataset.sample = s.id;
         button.setAttribute('aria-pressed', String(i === 0));
-        button.setAttribute('aria-label', t(this.lang, 'widget.sample', { id: s.test_index, label: labels[s.label] ?? '' }));
+        button.setAttribute('aria-label', t(this.uiLang, 'widget.sample', { id: s.test_index, label: labels[s.label] ?? '' }));
         button.title = labels[s.label] ?? '';
         const canvas = document.createElement('canvas');
         drawHeatmap(canvas, greyFromBytes(s.pixels, set.width, set.height).data, 0, set.height, set.width, { min: 0, max: 1 }, 'grey');
@@ -139,7 +139,7 @@ class ImageClassifier extends HTMLElement {
   }
 
   private markSample(id: string | null): void {
-    for (const b of this.part('samples').querySelectorAll<HTMLButtonElement>('button')) {
+    for (const b of this.el('samples').querySelectorAll<HTMLButtonElement>('button')) {
       b.setAttribute('aria-pressed', String(b.dataset.sample === id));
     }
   }
@@ -176,7 +176,7 @@ class ImageClassifier extends HTMLElement {
 
   private setInput(img: Grey): void {
     this.input = img;
-    drawHeatmap(this.part('seen'), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
+    drawHeatmap(this.el('seen'), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
   }
 
   /** (Re)opens the model on the chosen provider, then runs the current input. */
@@ -184,12 +184,12 @@ class ImageClassifier extends HTMLElement {
     if (!this.started) return this.start();
     this.clearError();
     this.setState('loading');
-    const progress = this.part<HTMLProgressElement>('progress');
+    const progress = this.el<HTMLProgressElement>('progress');
     progress.hidden = false;
     progress.removeAttribute('value');
     this.say('widget.loadingRuntime');
     try {
-      const choice = this.part<HTMLSelectElement>('provider').value as ProviderChoice;
+      const choice = this.el<HTMLSelectElement>('provider').value as ProviderChoice;
       this.handle = null;
       const handle = await openModel({
         url: `/models/${this.card.slug}/model.onnx`,
@@ -203,9 +203,9 @@ class ImageClassifier extends HTMLElement {
       });
       this.handle = handle;
       this.dataset.provider = handle.provider;
-      const notice = this.part('notice');
+      const notice = this.el('notice');
       notice.hidden = !handle.fellBack;
-      notice.textContent = handle.fellBack ? t(this.lang, 'widget.fellBack') : '';
+      notice.textContent = handle.fellBack ? t(this.uiLang, 'widget.fellBack') : '';
       this.say('widget.warming');
       progress.removeAttribute('value');
       await this.refresh(true);
@@ -248,35 +248,35 @@ class ImageClassifier extends HTMLElement {
   private async runOnce(handle: ModelHandle, img: Grey): Promise<void> {
     this.clearError();
     const probs = outputsOfKind(this.card, 'probabilities')[0]!.name;
-    const layer = this.part<HTMLSelectElement>('layer').value;
+    const layer = this.el<HTMLSelectElement>('layer').value;
     const weights = outputsOfKind(this.card, 'weights')[0]?.name;
     // Fetch only what is drawn: the probabilities, the chosen layer, and the filters once.
     const fetches = [probs, layer, ...(weights && !this.filtersDrawn ? [weights] : [])];
     const result = await run(handle, this.tensorOf(img), fetches);
-    renderProbBars(this.part('top5'), result.outputs[probs]!.data, this.card.labels[this.lang]);
+    renderProbBars(this.el('top5'), result.outputs[probs]!.data, this.card.labels[this.uiLang]);
     this.drawMaps(layer, result.outputs[layer]!);
     const filters = weights ? result.outputs[weights] : undefined;
     if (filters && this.filters) {
       this.filters.render(filters, {
         colormap: 'diverging',
         scaling: 'symmetric',
-        label: (i) => t(this.lang, 'widget.channel', { n: i }),
+        label: (i) => t(this.uiLang, 'widget.channel', { n: i }),
       });
       this.filtersDrawn = true;
     }
-    const provider = t(this.lang, handle.provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
+    const provider = t(this.uiLang, handle.provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
     this.dataset.ms = result.ms.toFixed(2);
     this.say('widget.ready', { provider, ms: result.ms.toFixed(1) });
   }
 
   private drawMaps(layer: string, tensor: Tensor): void {
     const spec = this.card.outputs.find((o) => o.name === layer);
-    const name = spec?.label[this.lang] ?? layer;
+    const name = spec?.label[this.uiLang] ?? layer;
     this.maps.render(tensor, {
       colormap: 'viridis',
-      scaling: this.part<HTMLSelectElement>('scaling').value as Scaling,
-      label: (i) => t(this.lang, 'widget.channel', { n: i }),
-      describe: (i, r) => t(this.lang, 'widget.channelRange', { n: i, layer: name, min: formatValue(r.min), max: formatValue(r.max) }),
+      scaling: this.el<HTMLSelectElement>('scaling').value as Scaling,
+      label: (i) => t(this.uiLang, 'widget.channel', { n: i }),
+      describe: (i, r) => t(this.uiLang, 'widget.channelRange', { n: i, layer: name, min: formatValue(r.min), max: formatValue(r.max) }),
     });
   }
 
@@ -285,8 +285,8 @@ class ImageClassifier extends HTMLElement {
     await this.start();
     const handle = this.handle;
     if (!handle) return;
-    const summary = this.part('verify-summary');
-    const table = this.part<HTMLTableElement>('verify-table');
+    const summary = this.el('verify-summary');
+    const table = this.el<HTMLTableElement>('verify-table');
     try {
       const response = await fetch(`/models/${this.card.slug}/${this.card.samples.golden}`);
       if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
@@ -308,7 +308,7 @@ class ImageClassifier extends HTMLElement {
         ...rows.map((r) => {
           const tr = document.createElement('tr');
           tr.dataset.ok = String(r.ok);
-          for (const text of [r.name, r.maxAbs.toExponential(2), t(this.lang, r.ok ? 'widget.verifyPass' : 'widget.verifyFail')]) {
+          for (const text of [r.name, r.maxAbs.toExponential(2), t(this.uiLang, r.ok ? 'widget.verifyPass' : 'widget.verifyFail')]) {
             const td = document.createElement('td');
             td.textContent = text;
             tr.append(td);
@@ -318,8 +318,8 @@ class ImageClassifier extends HTMLElement {
       );
       table.hidden = false;
       const passed = results.filter((r) => r.ok).length;
-      const provider = t(this.lang, handle.provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
-      summary.textContent = t(this.lang, 'widget.verifySummary', {
+      const provider = t(this.uiLang, handle.provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
+      summary.textContent = t(this.uiLang, 'widget.verifySummary', {
         provider, passed, total: results.length, atol: golden.tolerance.atol, rtol: golden.tolerance.rtol,
       });
       this.dataset.verify = JSON.stringify({ provider: handle.provider, passed, total: results.length, rows });

@@ -14,7 +14,7 @@ export const chapterSchema = z.object({
       title: z.string().min(1),
       authors: z.string().min(1),
       year: z.number().int().min(1950).max(2100),
-      link: z.string().url(),
+      link: z.url(),
     })
     .describe('The paper that introduced the architecture'),
 });

@@ -179,7 +179,7 @@ export function endProfile(handle: ModelHandle): Promise<ProfileSummary> {
     const lines: string[] = [];
     logSink = lines;
     try {
-      await handle.session.endProfiling();
+      handle.session.endProfiling();
       // The lines may be printed after the call returns; give them a turn of the event loop.
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {

@@ -1,0 +1,90 @@
+import AxeBuilder from '@axe-core/playwright';
+import { CHAPTERS, LANGS, expect, test } from './fixtures';
+import { t, HTML_LANG } from '../../src/i18n';
+
+test.describe('site', () => {
+  test('the root page links to both languages without JavaScript', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto('/');
+    await expect(page.locator('a[href="/zh/"]')).toBeVisible();
+    await expect(page.locator('a[href="/en/"]')).toBeVisible();
+    await context.close();
+  });
+
+  test('the root page sends a Chinese browser to /zh/', async ({ browser }) => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/zh\/$/);
+    await context.close();
+  });
+
+  for (const lang of LANGS) {
+    test(`${lang}: home lists every chapter with a picture`, async ({ page }) => {
+      await page.goto(`/${lang}/`);
+      await expect(page.locator('html')).toHaveAttribute('lang', HTML_LANG[lang]);
+      await expect(page.locator('h1')).toHaveText(t(lang, 'site.name'));
+      const cards = page.locator('.cards a.card');
+      await expect(cards).toHaveCount(CHAPTERS.length);
+      await expect(cards.first().locator('svg')).toBeVisible();
+    });
+
+    for (const chapter of CHAPTERS) {
+      test(`${lang}: ${chapter.slug} renders, and the language switch keeps the chapter`, async ({ page }) => {
+        await page.goto(`/${lang}/${chapter.slug}/`);
+        await expect(page.locator('html')).toHaveAttribute('lang', HTML_LANG[lang]);
+        await expect(page.locator('article h1')).toBeVisible();
+        await expect(page.locator('.toc a').first()).toBeVisible();
+        await expect(page.locator('.katex').first()).toBeVisible();
+        await expect(page.locator('.code-cell pre.astro-code')).toBeVisible();
+        const other = lang === 'zh' ? 'en' : 'zh';
+        await page.locator('[data-lang-switch]').click();
+        await expect(page).toHaveURL(new RegExp(`/${other}/${chapter.slug}/$`));
+        await expect(page.locator('html')).toHaveAttribute('lang', HTML_LANG[other]);
+      });
+
+      test(`${lang}: ${chapter.slug} has no serious or critical accessibility violations`, async ({ page }) => {
+        await page.goto(`/${lang}/${chapter.slug}/`);
+        for (const theme of ['light', 'dark']) {
+          await page.evaluate((th) => (document.documentElement.dataset.theme = th), theme);
+          const results = await new AxeBuilder({ page }).analyze();
+          const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+          expect(bad.map((v) => `${theme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+        }
+      });
+    }
+
+    test(`${lang}: fits a 375 px phone without sideways scrolling`, async ({ browser }) => {
+      const context = await browser.newContext({ viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true });
+      const page = await context.newPage();
+      for (const path of [`/${lang}/`, `/${lang}/${CHAPTERS[0]!.slug}/`]) {
+        await page.goto(path);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, path).toBeLessThanOrEqual(0);
+      }
+      await context.close();
+    });
+  }
+
+  test('dark mode follows the system and the toggle overrides it', async ({ browser }) => {
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto('/en/');
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+    await page.locator('[data-theme-toggle]').click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+    await context.close();
+  });
+
+  test('search finds chapter text in both languages', async ({ page }) => {
+    await page.goto('/zh/search/');
+    await page.locator('.pagefind-ui__search-input').fill('局部响应归一化');
+    await expect(page.locator('.pagefind-ui__result-link').first()).toHaveAttribute('href', /\/zh\/alexnet\//);
+    await page.goto('/en/search/');
+    await page.locator('.pagefind-ui__search-input').fill('overlapping pooling');
+    await expect(page.locator('.pagefind-ui__result-link').first()).toHaveAttribute('href', /\/en\/alexnet\//);
+  });
+});

@@ -1,0 +1,162 @@
+/** The live model widget of every chapter, in both languages: it runs on WebGPU (proved by the session's
+ * own profile) and on WASM, both reproduce PyTorch's golden tensors, and failures show their message. */
+import type { Page } from '@playwright/test';
+import { CHAPTERS, LANGS, expect, test } from './fixtures';
+import { t, type Lang } from '../../src/i18n';
+
+const widget = (page: Page) => page.locator('na-image-classifier');
+
+async function openWidget(page: Page, lang: Lang, slug: string, query = '') {
+  await page.goto(`/${lang}/${slug}/${query}`);
+  await widget(page).scrollIntoViewIfNeeded();
+  await expect(widget(page)).toHaveAttribute('data-state', /ready|error/);
+  await expect(page.locator('[data-part="error"]')).toBeHidden();
+}
+
+async function chooseProvider(page: Page, provider: 'webgpu' | 'wasm') {
+  await page.locator('[data-part="provider"]').selectOption(provider);
+  await expect(widget(page)).toHaveAttribute('data-provider', provider);
+  await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+}
+
+async function verify(page: Page) {
+  await page.locator('details.verify summary').click();
+  await page.locator('[data-part="verify"]').click();
+  await expect(widget(page)).toHaveAttribute('data-verify', /passed/);
+  const result = JSON.parse((await widget(page).getAttribute('data-verify'))!);
+  await page.locator('details.verify summary').click();
+  return result as { provider: string; passed: number; total: number; rows: { name: string; maxAbs: number; ok: boolean }[] };
+}
+
+/** Fraction of a canvas's pixels that differ from its first pixel: 0 for a blank map. */
+function canvasVariety(page: Page, selector: string) {
+  return page.locator(selector).evaluateAll((canvases) =>
+    (canvases as HTMLCanvasElement[]).map((c) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let differ = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+      return differ / (d.length / 4);
+    }),
+  );
+}
+
+const topClasses = (page: Page) => page.locator('[data-part="top5"] li').allTextContents();
+
+for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
+  for (const lang of LANGS) {
+    test.describe(`${lang}: ${chapter.slug} widget`, () => {
+      test('runs on WebGPU, then on WASM, and both reproduce PyTorch', async ({ page }) => {
+        await openWidget(page, lang, chapter.slug, '?profile');
+        await expect(widget(page)).toHaveAttribute('data-provider', 'webgpu');
+        await expect(page.locator('[data-part="notice"]')).toBeHidden();
+
+        // From inside the page: onnxruntime's own profile of this session lists every kernel it ran.
+        await expect(widget(page)).toHaveAttribute('data-profile', /Provider/);
+        const profile = JSON.parse((await widget(page).getAttribute('data-profile'))!);
+        expect(Object.keys(profile)).toEqual(['WebGpuExecutionProvider']);
+        expect(profile.WebGpuExecutionProvider.count).toBeGreaterThan(5);
+
+        // Feature maps and filters are drawn, and not blank.
+        for (const selector of ['[data-part="maps"] canvas', '[data-part="filters"] canvas']) {
+          const variety = await canvasVariety(page, selector);
+          expect(variety.length, selector).toBeGreaterThan(0);
+          expect(variety.filter((v) => v > 0.05).length, selector).toBeGreaterThan(variety.length / 2);
+        }
+        await expect(page.locator('[data-part="big-caption"]')).toContainText(/\d/);
+
+        // A second sample: a warm run, whose time we log for the record.
+        await page.locator('[data-part="samples"] button').nth(1).click();
+        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        const webgpuTop = await topClasses(page);
+        console.log(`${lang} ${chapter.slug}: WebGPU warm run ${await widget(page).getAttribute('data-ms')} ms`);
+
+        const gpu = await verify(page);
+        expect(gpu.provider).toBe('webgpu');
+        expect(gpu.passed, JSON.stringify(gpu.rows)).toBe(gpu.total);
+
+        await chooseProvider(page, 'wasm');
+        await page.locator('[data-part="samples"] button').nth(2).click();
+        await page.locator('[data-part="samples"] button').nth(1).click();
+        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        console.log(`${lang} ${chapter.slug}: WASM warm run ${await widget(page).getAttribute('data-ms')} ms`);
+        expect(await topClasses(page)).toEqual(webgpuTop);
+        const cpu = await verify(page);
+        expect(cpu.provider).toBe('wasm');
+        expect(cpu.passed, JSON.stringify(cpu.rows)).toBe(cpu.total);
+        console.log(`${lang} ${chapter.slug}: max |diff| vs PyTorch, WebGPU ${JSON.stringify(gpu.rows.map((r) => [r.name, r.maxAbs]))}, WASM ${JSON.stringify(cpu.rows.map((r) => [r.name, r.maxAbs]))}`);
+      });
+
+      test('every layer can be shown and a channel enlarged; drawing gives a prediction', async ({ page }) => {
+        await openWidget(page, lang, chapter.slug);
+        const layers = await page.locator('[data-part="layer"] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+        for (const layer of layers) {
+          await page.locator('[data-part="layer"]').selectOption(layer);
+          await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+          const variety = await canvasVariety(page, '[data-part="maps"] canvas');
+          expect(variety.some((v) => v > 0), layer).toBe(true);
+        }
+        await page.locator('[data-part="maps"] button').nth(2).click();
+        await expect(page.locator('[data-part="maps"] button').nth(2)).toHaveAttribute('aria-pressed', 'true');
+        await expect(page.locator('[data-part="big-caption"]')).toContainText('2');
+
+        // A stroke on the pad: the input preview changes and the top-5 list is redrawn.
+        const before = await canvasVariety(page, '[data-part="seen"]');
+        const pad = page.locator('[data-part="pad"]');
+        await pad.scrollIntoViewIfNeeded();
+        const box = (await pad.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8, { steps: 8 });
+        await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.8, { steps: 8 });
+        await page.mouse.up();
+        await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
+        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        expect(await canvasVariety(page, '[data-part="seen"]')).not.toEqual(before);
+        await expect(page.locator('[data-part="top5"] li')).toHaveCount(5);
+      });
+
+      test('a corrupt model file shows the damaged-model message', async ({ page }) => {
+        await page.route(`**/models/${chapter.model}/model.onnx`, (route) =>
+          route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('not a model') }),
+        );
+        await page.goto(`/${lang}/${chapter.slug}/`);
+        await widget(page).scrollIntoViewIfNeeded();
+        await expect(page.locator('[data-part="error"]')).toHaveText(t(lang, 'error.modelCorrupt'));
+        await expect(widget(page)).toHaveAttribute('data-state', 'error');
+        await expect(page.locator('article h1')).toBeVisible(); // the rest of the page still works
+      });
+
+      test('a missing model file says so', async ({ page }) => {
+        await page.route(`**/models/${chapter.model}/model.onnx`, (route) => route.fulfill({ status: 404, body: '' }));
+        await page.goto(`/${lang}/${chapter.slug}/`);
+        await widget(page).scrollIntoViewIfNeeded();
+        await expect(page.locator('[data-part="error"]')).toHaveText(t(lang, 'error.modelMissing', { status: 404 }));
+      });
+
+      test('an upload that is not an image shows its message, and a real image runs', async ({ page }) => {
+        await openWidget(page, lang, chapter.slug);
+        const file = page.locator('[data-part="file"]');
+        await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+        await expect(page.locator('[data-part="error"]')).toHaveText(t(lang, 'error.notImage'));
+        await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+        await expect(page.locator('[data-part="error"]')).toHaveText(t(lang, 'error.notImage'));
+        // A real PNG: a white square on black, made by the browser itself.
+        const png = await page.evaluate(async () => {
+          const c = document.createElement('canvas');
+          c.width = c.height = 64;
+          const ctx = c.getContext('2d')!;
+          ctx.fillStyle = '#000';
+          ctx.fillRect(0, 0, 64, 64);
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(16, 8, 32, 48);
+          const blob = await new Promise<Blob>((r) => c.toBlob((b) => r(b!), 'image/png'));
+          return Array.from(new Uint8Array(await blob.arrayBuffer()));
+        });
+        await file.setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+        await expect(page.locator('[data-part="error"]')).toBeHidden();
+        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        await expect(page.locator('[data-part="top5"] li')).toHaveCount(5);
+      });
+    });
+  }
+}

@@ -1,0 +1,26 @@
+/** The shipped models, or only the one in MODEL_DIR (set by `npm run models` after a training run). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCard, type ModelCard } from '../../src/lib/runtime/card';
+import type { GoldenFile } from '../../src/lib/runtime/golden';
+
+export interface ShippedModel {
+  dir: string;
+  card: ModelCard;
+  golden: GoldenFile;
+  samples: { width: number; height: number; samples: { id: string; label: number; pixels: string }[] };
+}
+
+export function modelDirs(): string[] {
+  if (process.env.MODEL_DIR) return [process.env.MODEL_DIR];
+  const root = 'public/models';
+  return readdirSync(root)
+    .map((d) => join(root, d))
+    .filter((d) => existsSync(join(d, 'card.json')));
+}
+
+export function loadModel(dir: string): ShippedModel {
+  const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  const card = parseCard(json('card.json'));
+  return { dir, card, golden: json(card.samples.golden), samples: json(card.samples.file) };
+}
