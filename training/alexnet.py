@@ -8,21 +8,17 @@ response normalisation after conv1 and conv2, three overlapping 3x3 stride-2 max
 connected layers with dropout. What is scaled: one grey input channel at 128x128 instead of RGB 224x224,
 channel widths divided by four, 512-unit instead of 4096-unit hidden layers, 10 classes instead of 1000.
 """
-import argparse
-import base64
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common.data import FASHION_LABELS, FASHION_SOURCE, fashion_mnist  # noqa: E402
-from common.export import (count_macs, count_params, environment, export_onnx, finish_card,  # noqa: E402
-                           golden_tensors, write_json)
-from common.loop import evaluate, normalise, set_seed, train_classifier  # noqa: E402
+from common.fashion import prepare, preprocess_card  # noqa: E402
+from common.loop import evaluate, set_seed, train_classifier  # noqa: E402
+from common.ship import arguments, ship_classifier  # noqa: E402
 
 # ---- config: every default here produced the shipped model ------------------------------------------
 SEED = 1234
@@ -30,9 +26,7 @@ EPOCHS = 14           # about 1.2 minutes an epoch on 2 CPU cores
 BATCH = 128
 LR = 2e-3             # peak of the one-cycle schedule
 WEIGHT_DECAY = 5e-4   # the paper used 5e-4 too (with SGD)
-VAL_SIZE = 5000       # taken from the training split to watch over-fitting; the test set is never seen
 N_SAMPLES = 32        # test images shipped for the widget
-GOLDEN = 3            # of those, how many carry golden tensors
 OUT = os.path.join(os.path.dirname(__file__), "..", "public", "models", "alexnet")
 
 
@@ -117,82 +111,31 @@ def describe_outputs(shapes):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--smoke", action="store_true", help="train 20 steps on 1,024 images to test the pipeline")
-    ap.add_argument("--out", default=OUT, help="output folder for model.onnx, card.json, samples.json")
-    args = ap.parse_args()
+    args = arguments(__doc__, OUT).parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     set_seed(SEED)
     os.makedirs(args.out, exist_ok=True)
-
-    train_u8, train_y = fashion_mnist("train")
-    test_u8, test_y = fashion_mnist("t10k")
-    # Rounded before use so the browser, which reads them from the card, does exactly the same arithmetic.
-    mean = round((train_u8.float() / 255).mean().item(), 6)
-    std = round((train_u8.float() / 255).std().item(), 6)
-    perm = torch.randperm(len(train_u8))
-    val_idx, fit_idx = perm[:VAL_SIZE], perm[VAL_SIZE:]
-    if args.smoke:
-        fit_idx, val_idx = fit_idx[:1024], val_idx[:256]
-        test_u8, test_y = test_u8[:N_SAMPLES * 8], test_y[:N_SAMPLES * 8]
-    x_fit, x_val, x_test = (normalise(t, mean, std) for t in (train_u8[fit_idx], train_u8[val_idx], test_u8))
+    data = prepare(args.smoke, N_SAMPLES)
 
     net = AlexNet()
-    history, seconds = train_classifier(net, (x_fit, train_y[fit_idx]), (x_val, train_y[val_idx]),
-                                        epochs=1 if args.smoke else EPOCHS, batch_size=BATCH, lr=LR,
-                                        weight_decay=WEIGHT_DECAY, max_steps=20 if args.smoke else None)
-    test_acc, test_pred = evaluate(net, x_test, test_y)
-    print(f"test accuracy {test_acc:.4f} on {len(test_y)} images")
+    history, seconds = train_classifier(net, data["fit"], {"val": data["val"]}, epochs=1 if args.smoke else EPOCHS,
+                                        batch_size=BATCH, lr=LR, weight_decay=WEIGHT_DECAY,
+                                        max_steps=20 if args.smoke else None)
+    test_acc, _ = evaluate(net, *data["test"])
+    print(f"test accuracy {test_acc:.4f} on {len(data['test'][1])} images")
 
-    # Shipped samples: the first N_SAMPLES // 10 + 1 test images of each class, in test-set order.
-    picks = []
-    for c in range(10):
-        picks += (test_y == c).nonzero().flatten()[: N_SAMPLES // 10 + 1].tolist()
-    picks = sorted(picks)[:N_SAMPLES]
-    export = Exported(net).eval()
-    with torch.no_grad():
-        probs = export(x_test[picks])[0]
-    samples = [{"id": f"test-{i}", "test_index": i, "label": int(test_y[i]),
-                "pixels": base64.b64encode(test_u8[i].numpy().tobytes()).decode()} for i in picks]
-    write_json(os.path.join(args.out, "samples.json"),
-               {"width": 28, "height": 28, "encoding": "base64 uint8, row-major", "samples": samples})
-
-    example = x_test[picks[:1]]
-    export_onnx(export, example, os.path.join(args.out, "model.onnx"), "image", OUTPUTS)
-    with torch.no_grad():
-        shapes = [list(o.shape) for o in export(example)]
-    golden = golden_tensors(export, [(s["id"], x_test[[i]]) for s, i in zip(samples[:GOLDEN], picks)], OUTPUTS)
-    write_json(os.path.join(args.out, "golden.json"), {"tolerance": {"atol": 1e-4, "rtol": 1e-3}, "cases": golden})
-
-    macs = count_macs(net, example)
-    finish_card(args.out, {
+    ship_classifier(args.out, net, Exported(net), OUTPUTS, describe_outputs, data, N_SAMPLES, {
         "slug": "alexnet",
         "title": {"en": "AlexNet (scaled)", "zh": "AlexNet(缩小版)"},
         "architecture": "AlexNet",
         "script": "training/alexnet.py",
-        "params": count_params(net),
-        "macs": macs,
-        "flops": 2 * macs,
-        "preprocess": {
-            "width": 28, "height": 28, "channels": 1, "colour": "grey",
-            "pixel_range": [0, 1], "mean": [mean], "std": [std],
-            "background": "dark",
-            "note": "pixels are scaled to [0,1], then (x - mean) / std; the model enlarges 28x28 to 128x128 itself",
-        },
-        "inputs": [{"name": "image", "shape": list(example.shape), "dtype": "float32"}],
-        "outputs": describe_outputs(shapes),
-        "labels": FASHION_LABELS,
-        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(test_y)},
-        "samples": {"file": "samples.json", "golden": "golden.json",
-                    "predictions": probs.argmax(1).tolist(),
-                    "confidences": [round(p, 4) for p in probs.max(1).values.tolist()]},
-        "data": {**FASHION_SOURCE, "validation": f"{VAL_SIZE} images held out of the training split"},
+        "preprocess": preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std; "
+                                      "the model enlarges 28x28 to 128x128 itself"),
+        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(data["test"][1])},
         "training": {"script": "training/alexnet.py", "epochs": len(history), "batch_size": BATCH, "lr": LR,
                      "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
                      "augmentation": "random horizontal flip, random shift up to 2 px",
-                     "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke,
-                     "history": history, **environment()},
-        "created": time.strftime("%Y-%m-%d"),
+                     "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history},
     })
     print(f"wrote {args.out}")
 

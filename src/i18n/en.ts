@@ -56,6 +56,7 @@ export const en = {
   'widget.clear': 'Clear',
   'widget.upload': 'Upload an image',
   'widget.uploadHint': 'PNG, JPEG, WebP or GIF. It is converted to 28×28 grey, like the training data.',
+  'widget.choose': 'Choose an image…',
   'widget.modelSees': 'What the model sees (28×28)',
   'widget.top5': 'Top 5 classes',
   'widget.filters': 'Filters of the first layer',

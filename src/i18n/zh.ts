@@ -58,6 +58,7 @@ export const zh: Record<UiKey, string> = {
   'widget.clear': '清空',
   'widget.upload': '上传图片',
   'widget.uploadHint': '支持 PNG、JPEG、WebP、GIF。图片会像训练数据一样转成 28×28 灰度图。',
+  'widget.choose': '选择图片……',
   'widget.modelSees': '模型看到的输入(28×28)',
   'widget.top5': '概率最高的 5 个类别',
   'widget.filters': '第一层的卷积核',

@@ -36,9 +36,10 @@ def evaluate(model, x, y, batch=500):
     return (preds == y).float().mean().item(), preds
 
 
-def train_classifier(model, train, val, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, log=print):
-    """Adam with a cosine schedule. `train`/`val` are (x, y); the model returns (logits, taps).
-    Returns the per-epoch history (loss, train and validation error) and the seconds spent."""
+def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, log=print):
+    """AdamW with a one-cycle schedule. `train` is (x, y); `evals` maps a name to an (x, y) set whose error
+    is logged after every epoch (never used to choose anything). The model returns (logits, taps).
+    Returns the per-epoch history (loss, training error, `<name>_error` per set) and the seconds spent."""
     x, y = train
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     steps_per_epoch = (len(x) + batch_size - 1) // batch_size
@@ -64,9 +65,9 @@ def train_classifier(model, train, val, epochs, batch_size, lr, weight_decay=0.0
             loss_sum += loss.item() * len(idx)
             correct += (logits.argmax(1) == yb).sum().item()
             seen += len(idx)
-        val_acc, _ = evaluate(model, *val)
-        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_error": 1 - correct / max(seen, 1),
-               "val_error": 1 - val_acc, "seconds": round(time.time() - start, 1)}
+        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_error": 1 - correct / max(seen, 1)}
+        row.update({f"{name}_error": 1 - evaluate(model, *data)[0] for name, data in evals.items()})
+        row["seconds"] = round(time.time() - start, 1)
         history.append(row)
         log(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
         if step == total:
