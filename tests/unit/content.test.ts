@@ -16,7 +16,8 @@ describe.each(chapters)('chapter %s', (slug) => {
   });
 
   it('has the same section structure and components in zh and en', () => {
-    const [zh, en] = [read(slug, 'zh'), read(slug, 'en')].map(body);
+    const zh = body(read(slug, 'zh'));
+    const en = body(read(slug, 'en'));
     const headings = (s: string) => [...s.matchAll(/^(#{2,3}) /gm)].map((m) => m[1]);
     const components = (s: string) => [...s.matchAll(/<([A-Z]\w+)([^>]*)\/>/g)].map((m) => `${m[1]}${m[2]!.replace(/\s+/g, ' ').trim()}`);
     expect(headings(zh)).toEqual(headings(en));
@@ -24,7 +25,8 @@ describe.each(chapters)('chapter %s', (slug) => {
   });
 
   it('names the same model and order in both languages, and that model exists', () => {
-    const [zh, en] = [read(slug, 'zh'), read(slug, 'en')];
+    const zh = read(slug, 'zh');
+    const en = read(slug, 'en');
     for (const key of ['order', 'model']) expect(frontMatter(zh, key)).toBe(frontMatter(en, key));
     expect(existsSync(`public/models/${frontMatter(en, 'model')}/card.json`)).toBe(true);
   });
