@@ -194,6 +194,10 @@ export abstract class ModelWidget extends HTMLElement {
   private async verify(): Promise<void> {
     await this.start();
     if (!this.handles.length) return;
+    // Results of an earlier check (perhaps on the other backend) must not pass for this one.
+    delete this.dataset.verify;
+    this.el('verify-table').hidden = true;
+    this.el('verify-summary').textContent = t(this.uiLang, 'widget.running');
     try {
       const results: Comparison[] = [];
       let tolerance: GoldenFile['tolerance'] | undefined;
