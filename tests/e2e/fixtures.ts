@@ -11,7 +11,8 @@ export const CHAPTERS = readdirSync('content/chapters').map((slug) => {
   return {
     slug,
     model: en.match(/^model:\s*(\S+)/m)![1]!,
-    hasWidget: /<ModelWidget /.test(en),
+    /** Which widget the chapter's <ModelWidget> renders: with `compare`, the residual explorer. */
+    widget: /<ModelWidget [^>]*compare=/.test(en) ? 'residual' : /<ModelWidget /.test(en) ? 'classifier' : null,
   };
 });
 

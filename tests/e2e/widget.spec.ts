@@ -4,7 +4,7 @@ import type { Page } from '@playwright/test';
 import { CHAPTERS, LANGS, expect, test } from './fixtures';
 import { t, type Lang } from '../../src/i18n';
 
-const widget = (page: Page) => page.locator('na-image-classifier');
+const widget = (page: Page) => page.locator('na-image-classifier, na-residual-explorer');
 
 async function openWidget(page: Page, lang: Lang, slug: string, query = '') {
   await page.goto(`/${lang}/${slug}/${query}`);
@@ -40,9 +40,9 @@ function canvasVariety(page: Page, selector: string) {
   );
 }
 
-const topClasses = (page: Page) => page.locator('[data-part="top5"] li').allTextContents();
+const topClasses = (page: Page) => page.locator('[data-part^="top5"] li').allTextContents();
 
-for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
+for (const chapter of CHAPTERS.filter((c) => c.widget)) {
   for (const lang of LANGS) {
     test.describe(`${lang}: ${chapter.slug} widget`, () => {
       test('runs on WebGPU, then on WASM, and both reproduce PyTorch', async ({ page }) => {
@@ -56,13 +56,15 @@ for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
         expect(Object.keys(profile)).toEqual(['WebGpuExecutionProvider']);
         expect(profile.WebGpuExecutionProvider.count).toBeGreaterThan(5);
 
-        // Feature maps and filters are drawn, and not blank.
-        for (const selector of ['[data-part="maps"] canvas', '[data-part="filters"] canvas']) {
+        // Feature maps (and filters) are drawn, and not blank.
+        const maps = chapter.widget === 'residual'
+          ? ['[data-part^="grid-0-"] canvas', '[data-part^="grid-1-"] canvas']
+          : ['[data-part="maps"] canvas', '[data-part="filters"] canvas'];
+        for (const selector of maps) {
           const variety = await canvasVariety(page, selector);
           expect(variety.length, selector).toBeGreaterThan(0);
           expect(variety.filter((v) => v > 0.05).length, selector).toBeGreaterThan(variety.length / 2);
         }
-        await expect(page.locator('[data-part="big-caption"]')).toContainText(/\d/);
 
         // A second sample: a warm run, whose time we log for the record.
         await page.locator('[data-part="samples"] button').nth(1).click();
@@ -86,18 +88,10 @@ for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
         console.log(`${lang} ${chapter.slug}: max |diff| vs PyTorch, WebGPU ${JSON.stringify(gpu.rows.map((r) => [r.name, r.maxAbs]))}, WASM ${JSON.stringify(cpu.rows.map((r) => [r.name, r.maxAbs]))}`);
       });
 
-      test('every layer can be shown and a channel enlarged; drawing gives a prediction', async ({ page }) => {
+      test('every layer or block can be shown; drawing gives a prediction', async ({ page }) => {
         await openWidget(page, lang, chapter.slug);
-        const layers = await page.locator('[data-part="layer"] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
-        for (const layer of layers) {
-          await page.locator('[data-part="layer"]').selectOption(layer);
-          await expect(widget(page)).toHaveAttribute('data-state', 'ready');
-          const variety = await canvasVariety(page, '[data-part="maps"] canvas');
-          expect(variety.some((v) => v > 0), layer).toBe(true);
-        }
-        await page.locator('[data-part="maps"] button').nth(2).click();
-        await expect(page.locator('[data-part="maps"] button').nth(2)).toHaveAttribute('aria-pressed', 'true');
-        await expect(page.locator('[data-part="big-caption"]')).toContainText('2');
+        if (chapter.widget === 'residual') await exploreBlocks(page);
+        else await exploreLayers(page);
 
         // A stroke on the pad: the input preview changes and the top-5 list is redrawn.
         const before = await canvasVariety(page, '[data-part="seen"]');
@@ -112,8 +106,41 @@ for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
         await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
         await expect(widget(page)).toHaveAttribute('data-state', 'ready');
         expect(await canvasVariety(page, '[data-part="seen"]')).not.toEqual(before);
-        await expect(page.locator('[data-part="top5"] li')).toHaveCount(5);
+        await expect(page.locator('[data-part^="top5"]').first().locator('li')).toHaveCount(5);
       });
+
+      async function exploreLayers(page: Page) {
+        const layers = await page.locator('[data-part="layer"] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+        for (const layer of layers) {
+          await page.locator('[data-part="layer"]').selectOption(layer);
+          await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+          const variety = await canvasVariety(page, '[data-part="maps"] canvas');
+          expect(variety.some((v) => v > 0), layer).toBe(true);
+        }
+        await page.locator('[data-part="maps"] button').nth(2).click();
+        await expect(page.locator('[data-part="maps"] button').nth(2)).toHaveAttribute('aria-pressed', 'true');
+        await expect(page.locator('[data-part="big-caption"]')).toContainText('2');
+      }
+
+      async function exploreBlocks(page: Page) {
+        // One bar per block and network, drawn from the exported ratios.
+        const bars = page.locator('[data-part="ratios"] rect');
+        const blocks = await page.locator('[data-part="block"] option').count();
+        await expect(bars).toHaveCount(2 * blocks);
+        const heights = await bars.evaluateAll((r) => r.map((x) => Number(x.getAttribute('height'))));
+        expect(heights.some((h) => h > 0)).toBe(true);
+        for (const block of [0, blocks - 1]) {
+          await page.locator('[data-part="block"]').selectOption(String(block));
+          await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+          for (const net of [0, 1]) {
+            for (const part of ['x', 'fx', 'out']) {
+              const variety = await canvasVariety(page, `[data-part="grid-${net}-${part}"] canvas`);
+              expect(variety.some((v) => v > 0), `block ${block} net ${net} ${part}`).toBe(true);
+            }
+          }
+        }
+        await expect(page.locator('[data-part="top5-1"] li')).toHaveCount(5);
+      }
 
       test('a corrupt model file shows the damaged-model message', async ({ page }) => {
         await page.route(`**/models/${chapter.model}/model.onnx`, (route) =>
@@ -155,7 +182,7 @@ for (const chapter of CHAPTERS.filter((c) => c.hasWidget)) {
         await file.setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: Buffer.from(png) });
         await expect(page.locator('[data-part="error"]')).toBeHidden();
         await expect(widget(page)).toHaveAttribute('data-state', 'ready');
-        await expect(page.locator('[data-part="top5"] li')).toHaveCount(5);
+        await expect(page.locator('[data-part^="top5"]').first().locator('li')).toHaveCount(5);
       });
     });
   }

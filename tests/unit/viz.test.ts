@@ -57,3 +57,26 @@ describe('viewer helpers', () => {
     expect(formatValue(0.0001234)).toBe('1.23e-4');
   });
 });
+
+describe('training curves geometry', async () => {
+  const { niceMax, pathOf, points, scaleX, scaleY } = await import('../../src/lib/viz/curves');
+  const frame = { width: 100, height: 100, left: 10, right: 0, top: 0, bottom: 10, xMax: 10, yMax: 0.5 };
+
+  it('maps the first and last epoch to the plot edges and errors to heights', () => {
+    expect(scaleX(frame, 1)).toBe(10);
+    expect(scaleX(frame, 10)).toBe(100);
+    expect(scaleY(frame, 0)).toBe(90);
+    expect(scaleY(frame, 0.5)).toBe(0);
+  });
+
+  it('draws one point per epoch', () => {
+    const pts = points(frame, [0.5, 0.25, 0]);
+    expect(pts).toHaveLength(3);
+    expect(pathOf(pts)).toBe('M10.0 0.0 L20.0 45.0 L30.0 90.0');
+  });
+
+  it('rounds the axis to a readable maximum', () => {
+    expect(niceMax(0.237)).toEqual({ max: 0.25, step: 0.05 });
+    expect(niceMax(0.9)).toEqual({ max: 1, step: 0.2 });
+  });
+});

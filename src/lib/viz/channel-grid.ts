@@ -13,6 +13,8 @@ export interface GridTensor {
 export interface GridOptions {
   colormap: ColormapName;
   scaling: Scaling;
+  /** A range shared with other grids (overrides `scaling`), so that several tensors can be compared. */
+  range?: Range;
   /** Accessible name of map i, e.g. "Channel 3". */
   label: (i: number) => string;
   /** Caption of the enlarged map; omit for a grid without enlargement. */
@@ -62,6 +64,7 @@ export class ChannelGrid {
   }
 
   private rangeFor(i: number, whole: Range): Range {
+    if (this.opts!.range) return this.opts!.range;
     const { height, width } = mapsOf(this.tensor!.dims);
     switch (this.opts!.scaling) {
       case 'layer':
