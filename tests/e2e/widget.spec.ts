@@ -153,6 +153,15 @@ for (const chapter of CHAPTERS.filter((c) => c.widget)) {
         await expect(page.locator('article h1')).toBeVisible(); // the rest of the page still works
       });
 
+      test('without WebGPU it falls back to WASM and says so; asking for WebGPU explains why not', async ({ page }) => {
+        await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+        await openWidget(page, lang, chapter.slug);
+        await expect(widget(page)).toHaveAttribute('data-provider', 'wasm');
+        await expect(page.locator('[data-part="notice"]')).toHaveText(t(lang, 'widget.fellBack'));
+        await page.locator('[data-part="provider"]').selectOption('webgpu');
+        await expect(page.locator('[data-part="error"]')).toHaveText(t(lang, 'error.webgpuUnavailable'));
+      });
+
       test('a missing model file says so', async ({ page }) => {
         await page.route(`**/models/${chapter.model}/model.onnx`, (route) => route.fulfill({ status: 404, body: '' }));
         await page.goto(`/${lang}/${chapter.slug}/`);
