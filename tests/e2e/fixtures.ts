@@ -11,6 +11,8 @@ export const CHAPTERS = readdirSync('content/chapters').map((slug) => {
   return {
     slug,
     model: en.match(/^model:\s*(\S+)/m)![1]!,
+    /** Run names of the chapter's <TrainingCurves> chart, if it has one. */
+    curves: en.match(/<TrainingCurves runs="([^"]+)"/)?.[1]?.split(',') ?? [],
     /** Which widget the chapter's <ModelWidget> renders: with `compare`, the residual explorer. */
     widget: /<ModelWidget [^>]*compare=/.test(en) ? 'residual' : /<ModelWidget /.test(en) ? 'classifier' : null,
   };

@@ -44,6 +44,19 @@ test.describe('site', () => {
         await expect(page.locator('html')).toHaveAttribute('lang', HTML_LANG[other]);
       });
 
+      if (chapter.curves.length) {
+        test(`${lang}: ${chapter.slug} draws its training curves with data points and axis labels in ${lang}`, async ({ page }) => {
+          await page.goto(`/${lang}/${chapter.slug}/`);
+          const chart = page.locator('.training-curves');
+          for (const run of chapter.curves) {
+            const points = chart.locator(`g[data-run="${run}"] circle`);
+            expect(await points.count(), run).toBeGreaterThan(1);
+            await expect(chart.locator(`tr[data-run="${run}"] td`).nth(2)).toHaveText(/\d+\.\d\d%/);
+          }
+          await expect(chart.locator('text.axis').first()).toHaveText(t(lang, 'chart.epoch'));
+        });
+      }
+
       test(`${lang}: ${chapter.slug} has no serious or critical accessibility violations`, async ({ page }) => {
         await page.goto(`/${lang}/${chapter.slug}/`);
         for (const theme of ['light', 'dark']) {
