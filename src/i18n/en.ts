@@ -98,6 +98,7 @@ export const en = {
   'chart.finalTest': 'Final test error',
   'chart.bestTest': 'Lowest test error (epoch)',
   'chart.caption': 'Training and test error per epoch, from the logs in training/logs/ written by the runs themselves.',
+  'chart.clipped': 'The axis stops at {max}%: the first epoch’s higher errors run off the top (see the logs for them).',
   'error.modelMissing': 'The model file could not be downloaded ({status}). Reload the page to try again.',
   'error.modelCorrupt': 'The model file is damaged: its SHA-256 does not match the model card. Reload the page; if it persists, please report it.',
   'error.cardInvalid': 'The model card is invalid: {detail}',

@@ -100,6 +100,7 @@ export const zh: Record<UiKey, string> = {
   'chart.finalTest': '最终测试错误率',
   'chart.bestTest': '最低测试错误率(轮次)',
   'chart.caption': '每轮的训练与测试错误率,数据来自各次训练自己写入 training/logs/ 的日志。',
+  'chart.clipped': '纵轴止于 {max}%:第一轮较高的错误率超出了图的上沿(数值见日志)。',
   'error.modelMissing': '无法下载模型文件({status})。请刷新页面重试。',
   'error.modelCorrupt': '模型文件已损坏:其 SHA-256 与模型卡不符。请刷新页面;若仍如此,请报告问题。',
   'error.cardInvalid': '模型卡无效:{detail}',
