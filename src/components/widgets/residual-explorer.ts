@@ -54,7 +54,7 @@ class ResidualExplorer extends ModelWidget {
     const netNames = [t(this.uiLang, 'widget.residualNet'), t(this.uiLang, 'widget.plainNet')];
     const labels = Array.from({ length: blockCount(this.cards[0]!) }, (_, i) => String(i + 1));
     renderPairedBars(
-      this.el<HTMLElement>('ratios') as unknown as SVGSVGElement,
+      this.el<SVGSVGElement>('ratios'),
       labels,
       ratios.map((values, i) => ({ name: netNames[i]!, className: `series-${i}`, values })),
       (net, i, value) => t(this.uiLang, 'widget.ratioBar', { net, n: i + 1, value: value.toFixed(3) }),

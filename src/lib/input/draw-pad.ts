@@ -51,8 +51,7 @@ export class DrawPad {
     if (this.dirty) this.onStroke();
   }
 
-  /** Draws a segment; also used by keyboard users' "draw a sample stroke" and by tests. */
-  line(a: { x: number; y: number }, b: { x: number; y: number }): void {
+  private line(a: { x: number; y: number }, b: { x: number; y: number }): void {
     const ctx = this.ctx();
     ctx.strokeStyle = '#fff';
     ctx.lineWidth = this.canvas.width / 14;
@@ -70,10 +69,6 @@ export class DrawPad {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     this.dirty = false;
-  }
-
-  get isEmpty(): boolean {
-    return !this.dirty;
   }
 
   pixels(): ImageData {

@@ -100,7 +100,7 @@ export function parseCard(raw: unknown): ModelCard {
   return raw as unknown as ModelCard;
 }
 
-/** The output of `kind` named `name`, or the first of that kind. */
+/** The card's outputs of one kind, in graph order. */
 export function outputsOfKind(card: ModelCard, kind: OutputKind): OutputSpec[] {
   return card.outputs.filter((o) => o.kind === kind);
 }

@@ -1,5 +1,5 @@
 import type { ColormapName } from './colormap';
-import { drawHeatmap, formatValue, rangeOf, symmetric, type Range } from './heatmap';
+import { drawHeatmap, rangeOf, symmetric, type Range } from './heatmap';
 
 /** How colours are scaled: each map on its own range, all maps of the tensor on one range, or one range
  * symmetric around zero (signed values such as weights). */
@@ -110,4 +110,3 @@ export class ChannelGrid {
   }
 }
 
-export { formatValue };

@@ -28,7 +28,7 @@ export abstract class ModelWidget extends HTMLElement {
   /** Wires the widget's own controls, once, after the cards are known. */
   protected abstract setup(): void;
 
-  protected el<T extends HTMLElement>(name: string): T {
+  protected el<T extends Element = HTMLElement>(name: string): T {
     const el = this.querySelector<T>(`[data-part="${name}"]`);
     if (!el) throw new Error(`widget markup lacks data-part="${name}"`);
     return el;
