@@ -36,15 +36,33 @@ def evaluate(model, x, y, batch=500):
     return (preds == y).float().mean().item(), preds
 
 
+def one_cycle(model, lr, weight_decay, total_steps):
+    """AdamW with a one-cycle schedule (warm-up over the first 15% of steps). Returns step(loss), which
+    backpropagates the loss and updates the weights and the learning rate."""
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.15)
+
+    def step(loss):
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return step
+
+
+def format_row(row):
+    """One epoch's log line: `epoch 3 loss 0.4123 ...`."""
+    return " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+
+
 def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, log=print):
     """AdamW with a one-cycle schedule. `train` is (x, y); `evals` maps a name to an (x, y) set whose error
     is logged after every epoch (never used to choose anything). The model returns (logits, taps).
     Returns the per-epoch history (loss, training error, `<name>_error` per set) and the seconds spent."""
     x, y = train
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     steps_per_epoch = (len(x) + batch_size - 1) // batch_size
     total = epochs * steps_per_epoch if max_steps is None else max_steps
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.15)
+    update = one_cycle(model, lr, weight_decay, total)
     history, step, start = [], 0, time.time()
     for epoch in range(epochs):
         model.train()
@@ -57,10 +75,7 @@ def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0
             xb, yb = augment(x[idx]), y[idx]
             logits, _ = model(xb)
             loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+            update(loss)
             step += 1
             loss_sum += loss.item() * len(idx)
             correct += (logits.argmax(1) == yb).sum().item()
@@ -69,7 +84,7 @@ def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0
         row.update({f"{name}_error": 1 - evaluate(model, *data)[0] for name, data in evals.items()})
         row["seconds"] = round(time.time() - start, 1)
         history.append(row)
-        log(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+        log(format_row(row))
         if step == total:
             break
     return history, time.time() - start
