@@ -1,0 +1,295 @@
+"""UNet (Ronneberger, Fischer & Brox, 2015), scaled down, segmenting synthetic Fashion-MNIST scenes.
+
+    /usr/bin/python3 training/unet.py --model unet          # -> public/models/unet/
+    /usr/bin/python3 training/unet.py --model unet-noskip   # the same net without skip connections
+    /usr/bin/python3 training/unet.py --model unet --smoke --out /tmp/unet   # a few steps, for CI
+
+What is kept from the paper: the U of four down steps (2x2 max-pool, then two 3x3 conv-ReLU) and four up
+steps (upsample x2, concatenate the encoder map of the same size, two 3x3 conv-ReLU), and a 1x1 output
+conv. What is changed: batch norm after every conv and "same" padding (so no cropping), bilinear
+upsampling instead of up-convolution, channel widths 16-128 instead of 64-1024, and 96x96 grey scenes
+of 11 classes (background + 10 garments) instead of 572x572 microscope tiles of cells and border.
+Scenes are made by common/scenes.py: training scenes only from the training split's garments, the
+held-out scenes only from the test split's.
+"""
+import base64
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common.data import FASHION_LABELS, FASHION_SOURCE, fashion_mnist  # noqa: E402
+from common.export import (count_macs, count_params, environment, export_onnx, finish_card,  # noqa: E402
+                           golden_tensors, write_json)
+from common.loop import format_row, one_cycle, set_seed  # noqa: E402
+from common.scenes import RECIPE, make_scenes  # noqa: E402
+from common.ship import arguments  # noqa: E402
+
+# ---- config: every default here produced the shipped models --------------------------------------------
+SEED = 1234
+TRAIN_SCENES = 24000
+HELD_OUT = 1000          # scenes from test-split garments, for the metrics
+EPOCHS = 5
+BATCH = 32
+LR = 3e-3                # peak of the one-cycle schedule
+WEIGHT_DECAY = 1e-4
+WIDTHS = (16, 32, 64, 128, 128)
+N_ITEMS = 4              # test garments of each class shipped for the widget's scene builder
+N_SCENES = 8             # held-out scenes shipped with their label maps (the first 3 carry golden tensors)
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHECKPOINTS = os.path.join(HERE, "checkpoints")
+CLASSES = 11
+
+
+# region model
+class DoubleConv(nn.Module):
+    """The unit of every level of the U: (3x3 conv -> batch norm -> ReLU) twice."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Up(nn.Module):
+    """Doubles the resolution, then (with skips) concatenates the encoder map of the same size, so the
+    decoder sees both what the deep layers recognised and where the fine edges were."""
+
+    def __init__(self, c_low, c_skip, c_out, skip):
+        super().__init__()
+        self.skip = skip
+        self.conv = DoubleConv(c_low + (c_skip if skip else 0), c_out)
+
+    def forward(self, x, encoder_map):
+        up = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        cat = torch.cat([encoder_map, up], dim=1) if self.skip else up
+        return self.conv(cat), (up, cat)
+
+
+class UNet(nn.Module):
+    def __init__(self, widths=WIDTHS, classes=CLASSES, skip=True):
+        super().__init__()
+        w = widths
+        self.inc = DoubleConv(1, w[0])
+        self.downs = nn.ModuleList(DoubleConv(w[i], w[i + 1]) for i in range(4))
+        # Each up step ends one level higher with that level's width, except the last, which keeps w[0]
+        # (the original halves the width on the way up in the same way).
+        low, out = (w[4], w[2], w[1], w[0]), (w[2], w[1], w[0], w[0])
+        self.ups = nn.ModuleList(Up(low[i], w[3 - i], out[i], skip) for i in range(4))
+        self.outc = nn.Conv2d(w[0], classes, 1)
+
+    def forward(self, x):
+        # x: (B, 1, 96, 96). Encoder levels: 16x96², 32x48², 64x24², 128x12², bottleneck 128x6².
+        enc = [self.inc(x)]
+        for down in self.downs:
+            enc.append(down(F.max_pool2d(enc[-1], 2)))
+        x, taps = enc[-1], []
+        for up, encoder_map in zip(self.ups, reversed(enc[:-1])):
+            x, (upsampled, cat) = up(x, encoder_map)
+            taps.append((upsampled, cat, x))
+        return self.outc(x), enc, taps
+# endregion model
+
+
+class Exported(nn.Module):
+    """Class probabilities, the class map, and every level of the U: the four encoder levels, the
+    bottleneck, and per decoder level the upsampled map, the concatenation (with skips) and the output."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        logits, enc, taps = self.net(x)
+        probs = F.softmax(logits, dim=1)
+        # int64, as ArgMax makes it: a cast would run on the CPU in onnxruntime-web's WebGPU provider.
+        classes = probs.argmax(dim=1)
+        dec = [t for up, cat, out in taps for t in ((up, cat, out) if self.net.ups[0].skip else (up, out))]
+        return (probs, classes, *enc, *dec)
+
+
+def output_names(skip):
+    parts = ("up", "cat", "out") if skip else ("up", "out")
+    return (["probs", "classes"] + [f"enc{i}" for i in range(1, 5)] + ["bottleneck"]
+            + [f"dec{level}_{p}" for level in (4, 3, 2, 1) for p in parts])
+
+
+def describe_outputs(names, shapes):
+    text = {"up": ("upsampled, before concatenation", "上采样后、拼接前"),
+            "cat": ("after concatenation with the skip", "与跳跃连接拼接后"),
+            "out": ("DoubleConv output", "DoubleConv 输出")}
+    out = []
+    for name, shape in zip(names, shapes):
+        if name == "probs":
+            spec = ("probabilities", "class probabilities per pixel", "每个像素的类别概率")
+        elif name == "classes":
+            spec = ("mask", "class map", "类别图")
+        elif name == "bottleneck":
+            spec = ("feature_map", "bottleneck", "瓶颈层")
+        elif name.startswith("enc"):
+            spec = ("feature_map", f"encoder level {name[3]}", f"编码器第 {name[3]} 层")
+        else:
+            level, part = name[3], name.split("_")[1]
+            spec = ("feature_map", f"decoder level {level}: {text[part][0]}", f"解码器第 {level} 层\uff1a{text[part][1]}")
+        out.append({"name": name, "shape": shape, "kind": spec[0], "label": {"en": spec[1], "zh": spec[2]}})
+    return out
+
+
+def scenes(smoke):
+    train_u8, train_y = fashion_mnist("train")
+    test_u8, test_y = fashion_mnist("t10k")
+    n_train, n_held = (256, 64) if smoke else (TRAIN_SCENES, HELD_OUT)
+    # Different seeds for the two sets, and garments from different splits: no garment is in both.
+    train = make_scenes(SEED, n_train, train_u8.numpy(), train_y.numpy())
+    held = make_scenes(SEED + 1, n_held, test_u8.numpy(), test_y.numpy())
+    as_tensors = lambda s: (torch.from_numpy(s[0]).float().div(255).unsqueeze(1), torch.from_numpy(s[1]).long())  # noqa: E731
+    return as_tensors(train), as_tensors(held), held, (test_u8, test_y)
+
+
+@torch.no_grad()
+def segmentation_metrics(net, x, y, batch=50):
+    """Mean IoU over all classes and pixel accuracy, from one confusion matrix over every pixel of (x, y)."""
+    net.eval()
+    conf = torch.zeros(CLASSES, CLASSES, dtype=torch.long)
+    for i in range(0, len(x), batch):
+        pred = net(x[i:i + batch])[0].argmax(1)
+        conf += torch.bincount(y[i:i + batch].flatten() * CLASSES + pred.flatten(), minlength=CLASSES ** 2).view(CLASSES, CLASSES)
+    tp = conf.diag().float()
+    iou = tp / (conf.sum(0) + conf.sum(1) - conf.diag()).float().clamp(min=1)
+    return {"mean_iou": iou.mean().item(), "pixel_accuracy": (tp.sum() / conf.sum()).item(), "iou": iou.tolist()}
+
+
+def scene_iou(pred, truth):
+    """Mean IoU of one scene over the classes in its prediction or truth, as the widget shows it."""
+    pred, truth = pred.flatten().long(), torch.from_numpy(truth).flatten().long()
+    ious = [((pred == c) & (truth == c)).sum().item() / ((pred == c) | (truth == c)).sum().item()
+            for c in range(CLASSES) if ((pred == c) | (truth == c)).any()]
+    return sum(ious) / len(ious)
+
+
+def train(net, data, held, epochs, max_steps=None, log=print):
+    """AdamW with a one-cycle schedule on per-pixel cross-entropy; held-out mIoU logged every epoch."""
+    x, y = data
+    total = max_steps or epochs * ((len(x) + BATCH - 1) // BATCH)
+    update = one_cycle(net, LR, WEIGHT_DECAY, total)
+    history, step, start = [], 0, time.time()
+    for epoch in range(epochs):
+        net.train()
+        loss_sum = seen = 0
+        for idx in torch.randperm(len(x)).split(BATCH):
+            if step == total:
+                break
+            logits = net(x[idx])[0]
+            loss = F.cross_entropy(logits, y[idx])
+            update(loss)
+            step += 1
+            loss_sum += loss.item() * len(idx)
+            seen += len(idx)
+        m = segmentation_metrics(net, *held)
+        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "held_out_mean_iou": m["mean_iou"],
+               "held_out_pixel_accuracy": m["pixel_accuracy"], "seconds": round(time.time() - start, 1)}
+        history.append(row)
+        log(format_row(row))
+        if step == total:
+            break
+    return history, time.time() - start
+
+
+def b64(a):
+    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+
+
+def ship(out, net, slug, held_u8, test_items, metrics, class_iou, training):
+    """model.onnx with every level of the U as outputs, the garments and scenes the widget offers,
+    golden tensors and the card."""
+    skip = net.ups[0].skip
+    names = output_names(skip)
+    exported = Exported(net).eval()
+    images, maps = held_u8
+    to_x = lambda i: torch.from_numpy(images[i:i + 1]).float().div(255).unsqueeze(1)  # noqa: E731
+    export_onnx(exported, to_x(0), os.path.join(out, "model.onnx"), "image", names)
+    with torch.no_grad():
+        shapes = [list(o.shape) for o in exported(to_x(0))]
+    items_u8, items_y = test_items
+    picks = sorted(i for c in range(10) for i in (items_y == c).nonzero().flatten()[:N_ITEMS].tolist())
+    write_json(os.path.join(out, "samples.json"), {
+        "width": 28, "height": 28, "encoding": "base64 uint8, row-major",
+        "samples": [{"id": f"test-{i}", "test_index": i, "label": int(items_y[i]), "pixels": b64(items_u8[i].numpy())} for i in picks],
+        "scenes": [{"id": f"scene-{i}", "pixels": b64(images[i]), "labels": b64(maps[i])} for i in range(N_SCENES)],
+        "scene_size": RECIPE["size"]})
+    golden = golden_tensors(exported, [(f"scene-{i}", to_x(i)) for i in range(3)], names)
+    write_json(os.path.join(out, "golden.json"), {"tolerance": {"atol": 1e-4, "rtol": 1e-3}, "cases": golden})
+    with torch.no_grad():
+        predicted = [exported(to_x(i))[1][0] for i in range(N_SCENES)]
+    macs = count_macs(net, to_x(0))
+    kind = {"en": "with skip connections", "zh": "带跳跃连接"} if skip else {"en": "no skip connections", "zh": "无跳跃连接"}
+    return finish_card(out, {
+        "slug": slug,
+        "title": {"en": f"UNet ({kind['en']})", "zh": f"UNet({kind['zh']})"},
+        "architecture": "UNet, scaled; batch norm, same padding, bilinear upsampling" + ("" if skip else ", skip connections removed"),
+        "script": "training/unet.py",
+        "preprocess": {"width": RECIPE["size"], "height": RECIPE["size"], "channels": 1, "colour": "grey",
+                       "pixel_range": [0, 1], "mean": [0.0], "std": [1.0], "background": "dark",
+                       "note": "pixels are scaled to [0,1]; no further normalisation"},
+        "metrics": metrics,
+        "class_iou": class_iou,
+        "params": count_params(net), "macs": macs, "flops": 2 * macs,
+        "inputs": [{"name": "image", "shape": [1, 1, RECIPE["size"], RECIPE["size"]], "dtype": "float32"}],
+        "outputs": describe_outputs(names, shapes),
+        "labels": {lang: [{"en": "background", "zh": "背景"}[lang], *FASHION_LABELS[lang]] for lang in ("en", "zh")},
+        "scene": RECIPE,
+        "samples": {"file": "samples.json", "golden": "golden.json",
+                    # Per shipped scene, the predicted pixel count of every class: a compact check on the class map.
+                    "predictions": [],
+                    "class_pixels": [torch.bincount(p.flatten().long(), minlength=CLASSES).tolist() for p in predicted],
+                    "scene_mean_iou": [round(scene_iou(p, maps[i]), 6) for i, p in enumerate(predicted)]},
+        "data": {**FASHION_SOURCE, "scenes": f"{training['train_scenes']} training scenes from training-split garments; "
+                 f"{metrics['held_out_scenes']} held-out scenes from test-split garments (common/scenes.py)"},
+        "training": {**training, **environment()},
+        "created": time.strftime("%Y-%m-%d"),
+    })
+
+
+def main():
+    ap = arguments(__doc__, None)
+    ap.add_argument("--model", choices=["unet", "unet-noskip"], default="unet")
+    ap.add_argument("--export-only", action="store_true", help="export the checkpoint of an earlier run")
+    args = ap.parse_args()
+    skip = args.model == "unet"
+    torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
+    set_seed(SEED)
+    data, held, held_u8, test_items = scenes(args.smoke)
+    net = UNet(skip=skip)
+    ckpt = os.path.join(CHECKPOINTS, f"{args.model}{'-smoke' if args.smoke else ''}.pt")
+    if args.export_only:
+        saved = torch.load(ckpt)
+        net.load_state_dict(saved["state"])
+        history, seconds = saved["history"], saved["seconds"]
+    else:
+        history, seconds = train(net, data, held, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
+        os.makedirs(CHECKPOINTS, exist_ok=True)
+        torch.save({"state": net.state_dict(), "history": history, "seconds": seconds}, ckpt)
+    m = segmentation_metrics(net, *held)
+    print(f"{args.model}: mean IoU {m['mean_iou']:.4f}, pixel accuracy {m['pixel_accuracy']:.4f} on {len(held[0])} held-out scenes")
+    out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
+    os.makedirs(out, exist_ok=True)
+    metrics = {"mean_iou": round(m["mean_iou"], 4), "pixel_accuracy": round(m["pixel_accuracy"], 4),
+               "held_out_scenes": len(held[0])}
+    ship(out, net, args.model, held_u8, test_items, metrics, [round(v, 4) for v in m["iou"]], {
+        "script": "training/unet.py", "skip": skip, "widths": list(WIDTHS), "epochs": len(history), "batch_size": BATCH,
+        "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule", "loss": "per-pixel cross-entropy",
+        "train_scenes": len(data[0]), "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history})
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
