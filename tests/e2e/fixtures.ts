@@ -8,13 +8,18 @@ export const LANGS: Lang[] = ['zh', 'en'];
 /** The chapters, read from the content itself, so a new chapter is tested without new test code. */
 export const CHAPTERS = readdirSync('content/chapters').map((slug) => {
   const en = readFileSync(`content/chapters/${slug}/en.mdx`, 'utf8');
+  const model = en.match(/^model:\s*(\S+)/m)![1]!;
+  const card = JSON.parse(readFileSync(`public/models/${model}/card.json`, 'utf8')) as { outputs: { kind: string }[] };
   return {
     slug,
-    model: en.match(/^model:\s*(\S+)/m)![1]!,
+    model,
     /** Run names of the chapter's <TrainingCurves> chart, if it has one. */
     curves: en.match(/<TrainingCurves runs="([^"]+)"/)?.[1]?.split(',') ?? [],
-    /** Which widget the chapter's <ModelWidget> renders: with `compare`, the residual explorer. */
-    widget: /<ModelWidget [^>]*compare=/.test(en) ? 'residual' : /<ModelWidget /.test(en) ? 'classifier' : null,
+    /** Which widget the chapter's <ModelWidget> renders, chosen as ModelWidget.astro does: a model with a
+     * class map gets the segmentation explorer; with `compare`, the residual explorer; else the classifier. */
+    widget: !/<ModelWidget /.test(en) ? null
+      : card.outputs.some((o) => o.kind === 'mask') ? 'segmentation'
+      : /<ModelWidget [^>]*compare=/.test(en) ? 'residual' : 'classifier',
   };
 });
 

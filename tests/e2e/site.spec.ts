@@ -37,7 +37,7 @@ test.describe('site', () => {
         await expect(page.locator('article h1')).toBeVisible();
         await expect(page.locator('.toc a').first()).toBeVisible();
         await expect(page.locator('.katex').first()).toBeVisible();
-        await expect(page.locator('.code-cell pre.astro-code')).toBeVisible();
+        await expect(page.locator('.code-cell pre.astro-code').first()).toBeVisible();
         const other = lang === 'zh' ? 'en' : 'zh';
         await page.locator('[data-lang-switch]').click();
         await expect(page).toHaveURL(new RegExp(`/${other}/${chapter.slug}/$`));

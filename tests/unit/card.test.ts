@@ -19,11 +19,18 @@ describe.each(modelDirs())('card of %s', (dir) => {
     expect(bytes.length).toBe(raw.bytes);
   });
 
-  it('has labels in both languages for every class, and one prediction per shipped sample', () => {
+  it('has labels in both languages for every class, and one prediction per shipped sample or scene', () => {
     const { card, samples } = loadModel(dir);
     const probs = card.outputs.find((o) => o.kind === 'probabilities')!;
-    expect(card.labels.en).toHaveLength(probs.shape.at(-1)!);
-    expect(card.samples.predictions).toHaveLength(samples.samples.length);
+    // Axis 1 holds the classes, for a classifier's (1, C) and a segmentation's (1, C, H, W) alike.
+    expect(card.labels.en).toHaveLength(probs.shape[1]!);
+    if (card.outputs.some((o) => o.kind === 'mask')) {
+      const perScene = card.samples as unknown as { class_pixels: number[][] };
+      expect(perScene.class_pixels).toHaveLength(samples.scenes!.length);
+      expect(card.class_iou).toHaveLength(card.labels.en.length);
+    } else {
+      expect(card.samples.predictions).toHaveLength(samples.samples.length);
+    }
   });
 });
 
@@ -36,5 +43,14 @@ describe('card validation', () => {
     expect(() => parseCard({ ...good, labels: { en: ['a'], zh: [] } })).toThrow(/labels/);
     expect(() => parseCard({ ...good, preprocess: { ...good.preprocess, std: [0] } })).toThrow(/preprocess.std/);
     expect(() => parseCard({ ...good, outputs: [{ ...good.outputs[0], kind: 'pixels' }] })).toThrow(/outputs\[0\].kind/);
+  });
+
+  it('checks a segmentation card’s scene recipe and per-class IoU', () => {
+    const unet = JSON.parse(readFileSync('public/models/unet/card.json', 'utf8'));
+    expect(parseCard(unet).scene!.size).toBe(unet.preprocess.width);
+    expect(() => parseCard({ ...unet, scene: { ...unet.scene, size: 64 } })).toThrow(/scene.size/);
+    expect(() => parseCard({ ...unet, scene: { ...unet.scene, count: [2] } })).toThrow(/scene.count/);
+    expect(() => parseCard({ ...unet, class_iou: [0.5] })).toThrow(/class_iou/);
+    expect(() => parseCard({ ...unet, metrics: { ...unet.metrics, mean_iou: 70 } })).toThrow(/metrics.mean_iou/);
   });
 });

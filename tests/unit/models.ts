@@ -8,7 +8,13 @@ export interface ShippedModel {
   dir: string;
   card: ModelCard;
   golden: GoldenFile;
-  samples: { width: number; height: number; samples: { id: string; label: number; pixels: string }[] };
+  samples: {
+    width: number;
+    height: number;
+    samples: { id: string; label: number; pixels: string }[];
+    /** Held-out scenes of a segmentation model, with their label maps. */
+    scenes?: { id: string; pixels: string; labels: string }[];
+  };
 }
 
 export function modelDirs(): string[] {

@@ -48,8 +48,10 @@ export function orient(img: Grey, background: Preprocess['background']): Grey {
   return { ...img, data: img.data.map((v) => 1 - v) };
 }
 
+type Box = { x: number; y: number; w: number; h: number };
+
 /** Bounding box of the foreground of an image whose background is dark. Null when it is empty. */
-export function contentBox(img: Grey, threshold = 0.15): { x: number; y: number; w: number; h: number } | null {
+export function contentBox(img: Grey, threshold = 0.15): Box | null {
   let x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
@@ -72,14 +74,9 @@ function bilinear(img: Grey, x: number, y: number): number {
   return (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
 }
 
-/**
- * Frames a free-form picture the way Fashion-MNIST frames its items: background made dark, the object
- * cropped to its bounding box, scaled so its longer side fills `size` pixels, centred. Each output pixel
- * averages 4×4 bilinear samples, so shrinking a large photo does not alias.
- */
-export function frameLikeDataset(img: Grey, size: number, background: Preprocess['background']): Grey {
-  const dark = orient(img, 'dark');
-  const box = contentBox(dark) ?? { x: 0, y: 0, w: dark.width, h: dark.height };
+/** The `box` of `src` scaled so its longer side fills `size` pixels, centred on black. Each output pixel
+ * averages 4×4 bilinear samples, so shrinking a large photo does not alias. */
+function resample(src: Grey, box: Box, size: number): Grey {
   const scale = Math.max(box.w, box.h) / size; // source pixels per output pixel
   const offX = (size - box.w / scale) / 2;
   const offY = (size - box.h / scale) / 2;
@@ -93,14 +90,28 @@ export function frameLikeDataset(img: Grey, size: number, background: Preprocess
           const u = (tx + (sx + 0.5) / k - offX) * scale;
           const v = (ty + (sy + 0.5) / k - offY) * scale;
           const inside = u >= 0 && v >= 0 && u < box.w && v < box.h;
-          sum += inside ? bilinear(dark, box.x + u - 0.5, box.y + v - 0.5) : 0;
+          sum += inside ? bilinear(src, box.x + u - 0.5, box.y + v - 0.5) : 0;
         }
       }
       out[ty * size + tx] = sum / (k * k);
     }
   }
-  const framed = { width: size, height: size, data: out };
+  return { width: size, height: size, data: out };
+}
+
+/**
+ * Frames a free-form picture the way Fashion-MNIST frames its items: background made dark, the object
+ * cropped to its bounding box, scaled so its longer side fills `size` pixels, centred.
+ */
+export function frameLikeDataset(img: Grey, size: number, background: Preprocess['background']): Grey {
+  const dark = orient(img, 'dark');
+  const framed = resample(dark, contentBox(dark) ?? { x: 0, y: 0, w: dark.width, h: dark.height }, size);
   return background === 'dark' ? framed : orient(framed, 'light');
+}
+
+/** A whole picture, background made dark, fitted into a size × size square (a scene, not one object). */
+export function letterbox(img: Grey, size: number): Grey {
+  return resample(orient(img, 'dark'), { x: 0, y: 0, w: img.width, h: img.height }, size);
 }
 
 /** (x - mean) / std per channel, as the card says; returns the NCHW data of one image. */

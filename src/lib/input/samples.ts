@@ -6,16 +6,26 @@ export interface Sample {
   /** 8-bit grey pixels, row-major. */
   pixels: Uint8Array;
 }
+/** A held-out segmentation scene with its label map (public/models/unet/samples.json). */
+export interface SceneSample {
+  id: string;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
 export interface SampleSet {
   width: number;
   height: number;
   samples: Sample[];
+  scenes: SceneSample[];
+  sceneSize: number;
 }
 
 interface RawSamples {
   width: number;
   height: number;
   samples: { id: string; test_index: number; label: number; pixels: string }[];
+  scenes?: { id: string; pixels: string; labels: string }[];
+  scene_size?: number;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -25,14 +35,23 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+function decodeSized(text: string, length: number, what: string): Uint8Array {
+  const bytes = decodeBase64(text);
+  if (bytes.length !== length) throw new Error(`${what} has ${bytes.length} pixels, not ${length}`);
+  return bytes;
+}
+
 export function parseSamples(raw: RawSamples): SampleSet {
+  const sceneSize = raw.scene_size ?? 0;
   return {
     width: raw.width,
     height: raw.height,
-    samples: raw.samples.map((s) => {
-      const pixels = decodeBase64(s.pixels);
-      if (pixels.length !== raw.width * raw.height) throw new Error(`sample ${s.id} has ${pixels.length} pixels`);
-      return { ...s, pixels };
-    }),
+    samples: raw.samples.map((s) => ({ ...s, pixels: decodeSized(s.pixels, raw.width * raw.height, `sample ${s.id}`) })),
+    scenes: (raw.scenes ?? []).map((s) => ({
+      id: s.id,
+      pixels: decodeSized(s.pixels, sceneSize ** 2, `scene ${s.id}`),
+      labels: decodeSized(s.labels, sceneSize ** 2, `labels of scene ${s.id}`),
+    })),
+    sceneSize,
   };
 }

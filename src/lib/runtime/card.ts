@@ -1,6 +1,8 @@
 /** The model card (public/models/<slug>/card.json): the contract between a training script and the
  * widgets. Written by training/common/export.py; checked here before anything trusts it. */
 
+import type { SceneRecipe } from '../input/scene';
+
 export type OutputKind = 'probabilities' | 'logits' | 'feature_map' | 'weights' | 'mask' | 'sequence';
 export type Bilingual = { en: string; zh: string };
 
@@ -23,6 +25,10 @@ export interface Preprocess {
   background: 'dark' | 'light';
 }
 export interface ModelCard {
+  /** How a segmentation model's training scenes were composed (training/common/scenes.py). */
+  scene?: SceneRecipe;
+  /** Per-class IoU of a segmentation model on its held-out scenes. */
+  class_iou?: number[];
   slug: string;
   title: Bilingual;
   sha256: string;
@@ -97,6 +103,18 @@ export function parseCard(raw: unknown): ModelCard {
   need(isObj(raw.data) && isStr(raw.data.name) && isStr(raw.data.license), 'data', 'needs name and license');
   const tr = raw.training;
   need(isObj(tr) && isStr(tr.script) && isNum(tr.epochs) && isNum(tr.seconds) && isNum(tr.seed), 'training', 'needs script, epochs, seconds, seed');
+  if (raw.scene !== undefined) {
+    const sc = raw.scene;
+    need(isObj(sc) && Number.isInteger(sc.size) && sc.size === pre.width && sc.size === pre.height, 'scene.size', 'must be the input width and height');
+    for (const key of ['count', 'scale', 'gain'] as const) {
+      need(Array.isArray(sc[key]) && sc[key].length === 2 && sc[key].every(isNum), `scene.${key}`, 'must be [low, high]');
+    }
+    for (const key of ['max_overlap', 'tries', 'mask_threshold', 'noise_std'] as const) need(isNum(sc[key]), `scene.${key}`, 'must be a number');
+    need(isObj(sc.background), 'scene.background', 'missing');
+  }
+  if (raw.class_iou !== undefined) {
+    need(Array.isArray(raw.class_iou) && raw.class_iou.length === labels.en.length && raw.class_iou.every(isNum), 'class_iou', 'needs one number per label');
+  }
   return raw as unknown as ModelCard;
 }
 

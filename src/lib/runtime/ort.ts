@@ -164,7 +164,10 @@ export function run(handle: ModelHandle, input: Tensor, fetches: string[]): Prom
     for (const name of fetches) {
       const value = results[name];
       if (!value) throw new WidgetError('error.run', { detail: `no output "${name}"` });
-      outputs[name] = { dims: [...value.dims], data: (await value.getData(true)) as Float32Array };
+      const data = await value.getData(true);
+      // Integer outputs (a segmentation's class map, int64) become floats too: one array type for every
+      // viewer, and small integers are exact in float32.
+      outputs[name] = { dims: [...value.dims], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, Number) };
     }
     const ms = performance.now() - start;
     feed.dispose();

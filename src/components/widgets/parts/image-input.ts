@@ -8,11 +8,12 @@ import { readImageFile } from '../../../lib/input/image-file';
 import { frameLikeDataset, greyFromBytes, greyFromRgba, type Grey } from '../../../lib/input/preprocess';
 import { parseSamples, type Sample } from '../../../lib/input/samples';
 import { drawHeatmap } from '../../../lib/viz/heatmap';
+import type { InputSource } from './model-widget';
 
 type Find = <T extends HTMLElement>(name: string) => T;
 
-export class ImageInput {
-  samples: Sample[] = [];
+export class ImageInput implements InputSource {
+  private samples: Sample[] = [];
   private pad: DrawPad;
 
   constructor(
@@ -57,7 +58,13 @@ export class ImageInput {
     return first ? this.show(this.sampleImage(first)) : null;
   }
 
-  sampleImage(s: Sample): Grey {
+  goldenInput(id: string): Grey {
+    const sample = this.samples.find((s) => s.id === id);
+    if (!sample) throw new Error(`golden sample ${id} is not among the shipped samples`);
+    return this.sampleImage(sample);
+  }
+
+  private sampleImage(s: Sample): Grey {
     return greyFromBytes(s.pixels, this.card.preprocess.width, this.card.preprocess.height);
   }
 

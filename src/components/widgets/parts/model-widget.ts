@@ -11,13 +11,21 @@ import { endProfile, openModel, run, type ModelHandle, type ProviderChoice, type
 import { normalise, type Grey } from '../../../lib/input/preprocess';
 import { ImageInput } from './image-input';
 
+/** Where a widget's input comes from: shipped samples plus whatever the reader makes. */
+export interface InputSource {
+  /** Downloads what the source offers and returns the first input (without running). */
+  load(): Promise<Grey | null>;
+  /** The input of the golden case `id` (a shipped sample). */
+  goldenInput(id: string): Grey;
+}
+
 type State = 'idle' | 'loading' | 'ready' | 'running' | 'error';
 
 export abstract class ModelWidget extends HTMLElement {
   protected cards: ModelCard[] = [];
   protected uiLang: Lang = 'en';
   protected handles: ModelHandle[] = [];
-  protected inputs!: ImageInput;
+  protected inputs!: InputSource;
   private input: Grey | null = null;
   private started: Promise<void> | null = null;
   private busy = false;
@@ -44,8 +52,7 @@ export abstract class ModelWidget extends HTMLElement {
       this.fail(new WidgetError('error.cardInvalid', { detail: (err as Error).message }));
       return;
     }
-    const find = <T extends HTMLElement>(name: string) => this.el<T>(name);
-    this.inputs = new ImageInput(find, this.cards[0]!, this.uiLang, (img) => this.setInput(img), (err) => this.fail(err));
+    this.inputs = this.createInput((img) => this.setInput(img), (err) => this.fail(err));
     this.el<HTMLSelectElement>('provider').addEventListener('change', () => void this.reload());
     this.el('verify').addEventListener('click', () => void this.verify());
     this.setup();
@@ -59,6 +66,12 @@ export abstract class ModelWidget extends HTMLElement {
     observer.observe(this);
     this.addEventListener('pointerdown', () => void this.start(), { once: true });
     this.addEventListener('focusin', () => void this.start(), { once: true });
+  }
+
+  /** The classifiers' input: test images, drawing pad, upload. */
+  protected createInput(onInput: (img: Grey) => void, onError: (err: unknown) => void): InputSource {
+    const find = <T extends HTMLElement>(name: string) => this.el<T>(name);
+    return new ImageInput(find, this.cards[0]!, this.uiLang, onInput, onError);
   }
 
   protected say(key: UiKey, vars: Record<string, string | number> = {}): void {
@@ -208,9 +221,7 @@ export abstract class ModelWidget extends HTMLElement {
         tolerance = golden.tolerance;
         const names = card.outputs.map((o) => o.name);
         for (const c of golden.cases) {
-          const sample = this.inputs.samples.find((s) => s.id === c.sample);
-          if (!sample) throw new Error(`golden sample ${c.sample} is not among the shipped samples`);
-          const out = await this.runModel(i, this.tensorOf(this.inputs.sampleImage(sample)), names);
+          const out = await this.runModel(i, this.tensorOf(this.inputs.goldenInput(c.sample)), names);
           const prefix = this.cards.length > 1 ? `${card.slug}: ` : '';
           for (const name of names) {
             results.push(compareOutput(c.sample, prefix + name, out.outputs[name]!, c.outputs[name]!, golden.tolerance));

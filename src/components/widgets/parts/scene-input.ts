@@ -1,0 +1,233 @@
+/** The input side of the segmentation widget: a scene the reader composes from shipped test garments
+ * (random, or by adding and dragging garments), the shipped held-out scenes, or an upload. Composed and
+ * held-out scenes know their ground truth; uploads do not. */
+import { t, type Lang } from '../../../i18n';
+import type { ModelCard } from '../../../lib/runtime/card';
+import { WidgetError } from '../../../lib/runtime/errors';
+import { readImageFile } from '../../../lib/input/image-file';
+import { greyFromBytes, greyFromRgba, letterbox, type Grey } from '../../../lib/input/preprocess';
+import { parseSamples, type SceneSample } from '../../../lib/input/samples';
+import {
+  addGarment, garmentAt, moveTo, randomScene, renderScene, type Garment, type Scene, type SceneRecipe,
+} from '../../../lib/input/scene';
+import { drawHeatmap } from '../../../lib/viz/heatmap';
+import type { InputSource } from './model-widget';
+
+type Find = <T extends HTMLElement>(name: string) => T;
+const STEP = 2; // scene pixels per arrow-key press (8 with Shift)
+
+export class SceneInput implements InputSource {
+  /** Label map of the current input, or null when it is not known (an upload). */
+  truth: Uint8Array | null = null;
+  /** The grey image the models receive now. */
+  current: Grey | null = null;
+  private garments: (Garment & { id: string; testIndex: number })[] = [];
+  private heldOut: SceneSample[] = [];
+  private scene: Scene | null = null;
+  /** The garment that arrow keys move: the last one added or dragged. */
+  private active = -1;
+  private readonly recipe: SceneRecipe;
+
+  constructor(
+    private readonly find: Find,
+    private readonly card: ModelCard,
+    private readonly lang: Lang,
+    private readonly onInput: (img: Grey) => void,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    if (!card.scene) throw new Error(`card ${card.slug} has no scene recipe`);
+    this.recipe = card.scene;
+    find('random').addEventListener('click', () => this.useScene(randomScene(this.newSeed(), this.garments, this.recipe)));
+    find('clear').addEventListener('click', () => this.useScene({ size: this.recipe.size, seed: this.newSeed(), placed: [] }));
+    find<HTMLInputElement>('file').addEventListener('change', (e) => {
+      const file = (e.target as HTMLInputElement).files?.[0];
+      if (file) void this.useFile(file);
+    });
+    this.wireSceneCanvas(find<HTMLCanvasElement>('scene'));
+  }
+
+  async load(): Promise<Grey | null> {
+    const response = await fetch(`/models/${this.card.slug}/${this.card.samples.file}`);
+    if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
+    const set = parseSamples(await response.json());
+    if (set.sceneSize !== this.recipe.size) throw new Error(`shipped scenes are ${set.sceneSize} px, the recipe says ${this.recipe.size}`);
+    this.garments = set.samples.map((s) => ({ id: s.id, testIndex: s.test_index, pixels: s.pixels, side: set.width, label: s.label }));
+    this.heldOut = set.scenes;
+    const labels = this.card.labels[this.lang];
+    this.find('garments').replaceChildren(...this.garments.map((g, i) => this.garmentButton(g, i, labels[g.label + 1] ?? '')));
+    this.find('scenes').replaceChildren(
+      ...this.heldOut.map((s, i) => {
+        const button = this.thumbButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
+        button.dataset.scene = s.id;
+        button.addEventListener('click', () => this.onInput(this.useHeldOut(s)));
+        return button;
+      }),
+    );
+    const first = this.heldOut[0];
+    return first ? this.useHeldOut(first) : this.render(randomScene(this.newSeed(), this.garments, this.recipe));
+  }
+
+  goldenInput(id: string): Grey {
+    const scene = this.heldOut.find((s) => s.id === id);
+    if (!scene) throw new Error(`golden scene ${id} is not among the shipped scenes`);
+    return greyFromBytes(scene.pixels, this.recipe.size, this.recipe.size);
+  }
+
+  private newSeed(): number {
+    return Math.floor(Math.random() * 2 ** 32);
+  }
+
+  private thumbButton(img: Grey, label: string): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'sample';
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    const canvas = document.createElement('canvas');
+    drawHeatmap(canvas, img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
+    button.append(canvas);
+    return button;
+  }
+
+  /** A palette entry: click or Enter adds the garment in the middle; dragging it onto the scene adds it
+   * where it is dropped. */
+  private garmentButton(g: Garment & { testIndex: number; id: string }, i: number, label: string): HTMLButtonElement {
+    const button = this.thumbButton(greyFromBytes(g.pixels, g.side, g.side), t(this.lang, 'seg.addGarment', { label, id: g.testIndex }));
+    button.dataset.garment = String(i);
+    let dragged = false;
+    button.addEventListener('pointerdown', (e) => {
+      dragged = false;
+      const start = { x: e.clientX, y: e.clientY };
+      const move = (m: PointerEvent) => {
+        if (Math.hypot(m.clientX - start.x, m.clientY - start.y) > 4) dragged = true;
+      };
+      const stop = () => {
+        window.removeEventListener('pointermove', move);
+        window.removeEventListener('pointerup', up);
+        window.removeEventListener('pointercancel', stop);
+      };
+      const up = (u: PointerEvent) => {
+        stop();
+        const at = dragged ? this.scenePoint(u) : null;
+        if (at) this.add(g, at.x, at.y);
+      };
+      window.addEventListener('pointermove', move);
+      window.addEventListener('pointerup', up);
+      // A touch that turns into scrolling is cancelled: forget the drag rather than drop it later.
+      window.addEventListener('pointercancel', stop);
+    });
+    button.addEventListener('click', () => {
+      if (!dragged) this.add(g, this.recipe.size / 2, this.recipe.size / 2);
+      dragged = false;
+    });
+    return button;
+  }
+
+  /** Scene pixel under a pointer event, or null when the pointer is outside the scene canvas. */
+  private scenePoint(e: { clientX: number; clientY: number }): { x: number; y: number } | null {
+    const rect = this.find('scene').getBoundingClientRect();
+    const x = ((e.clientX - rect.left) / rect.width) * this.recipe.size;
+    const y = ((e.clientY - rect.top) / rect.height) * this.recipe.size;
+    return x >= 0 && y >= 0 && x < this.recipe.size && y < this.recipe.size ? { x, y } : null;
+  }
+
+  private add(g: Garment, x: number, y: number): void {
+    // A held-out scene or an upload has no garments to keep: adding one starts a fresh scene.
+    const base = this.scene ?? { size: this.recipe.size, seed: this.newSeed(), placed: [] };
+    const scene = addGarment(base, g, x, y, this.recipe);
+    this.active = scene.placed.length - 1;
+    this.useScene(scene, this.active);
+  }
+
+  private wireSceneCanvas(canvas: HTMLCanvasElement): void {
+    let drag: { index: number; dx: number; dy: number } | null = null;
+    canvas.addEventListener('pointerdown', (e) => {
+      const at = this.scenePoint(e);
+      if (!this.scene || !at) return;
+      const index = garmentAt(this.scene, at.x, at.y, this.recipe);
+      if (index < 0) return;
+      const p = this.scene.placed[index]!;
+      drag = { index, dx: at.x - (p.left + p.side / 2), dy: at.y - (p.top + p.side / 2) };
+      this.active = index;
+      canvas.setPointerCapture(e.pointerId);
+      canvas.classList.add('dragging');
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      const at = this.scenePoint(e);
+      if (drag && at) this.move(drag.index, at.x - drag.dx, at.y - drag.dy);
+    });
+    const end = () => {
+      drag = null;
+      canvas.classList.remove('dragging');
+    };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+    canvas.addEventListener('keydown', (e) => {
+      const p = this.scene?.placed[this.active];
+      if (!p) return;
+      const step = e.shiftKey ? 4 * STEP : STEP;
+      const delta: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+      const d = delta[e.key];
+      if (d) {
+        e.preventDefault();
+        this.move(this.active, p.left + p.side / 2 + d[0], p.top + p.side / 2 + d[1]);
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
+        e.preventDefault();
+        const placed = this.scene!.placed.filter((_, i) => i !== this.active);
+        this.active = placed.length - 1;
+        this.useScene({ ...this.scene!, placed });
+      }
+    });
+  }
+
+  private move(index: number, x: number, y: number): void {
+    const scene = this.scene!;
+    const placed = scene.placed.map((p, i) => (i === index ? moveTo(p, x, y, scene.size) : p));
+    this.useScene({ ...scene, placed }, index);
+  }
+
+  private useScene(scene: Scene, active = scene.placed.length - 1): void {
+    this.active = active;
+    this.onInput(this.render(scene));
+  }
+
+  private render(scene: Scene): Grey {
+    const { image, labels } = renderScene(scene, this.recipe);
+    this.scene = scene;
+    this.truth = labels;
+    this.mark(null);
+    this.find('scene').dataset.garments = String(scene.placed.length);
+    return this.show(image);
+  }
+
+  private useHeldOut(s: SceneSample): Grey {
+    this.scene = null;
+    this.truth = s.labels;
+    this.mark(s.id);
+    return this.show(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size));
+  }
+
+  private async useFile(file: File): Promise<void> {
+    try {
+      const image = await readImageFile(file);
+      this.scene = null;
+      this.truth = null;
+      this.mark(null);
+      this.onInput(this.show(letterbox(greyFromRgba(image.data, image.width, image.height), this.recipe.size)));
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  private mark(id: string | null): void {
+    for (const b of this.find('scenes').querySelectorAll<HTMLButtonElement>('button')) {
+      b.setAttribute('aria-pressed', String(b.dataset.scene === id));
+    }
+  }
+
+  private show(img: Grey): Grey {
+    this.current = img;
+    drawHeatmap(this.find('scene'), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
+    return img;
+  }
+}
