@@ -37,7 +37,10 @@ export class SceneInput implements InputSource {
   ) {
     if (!card.scene) throw new Error(`card ${card.slug} has no scene recipe`);
     this.recipe = card.scene;
-    find('random').addEventListener('click', () => this.useScene(randomScene(this.newSeed(), this.garments, this.recipe)));
+    find('random').addEventListener('click', () => {
+      // Before the garments have arrived there is nothing to compose with; the first click starts loading.
+      if (this.garments.length) this.useScene(randomScene(this.newSeed(), this.garments, this.recipe));
+    });
     find('clear').addEventListener('click', () => this.useScene({ size: this.recipe.size, seed: this.newSeed(), placed: [] }));
     find<HTMLInputElement>('file').addEventListener('change', (e) => {
       const file = (e.target as HTMLInputElement).files?.[0];
