@@ -2,13 +2,13 @@
  * the grey image the model card describes, plus the preview of what the model sees. */
 import { t, type Lang } from '../../../i18n';
 import type { ModelCard } from '../../../lib/runtime/card';
-import { WidgetError } from '../../../lib/runtime/errors';
 import { DrawPad } from '../../../lib/input/draw-pad';
 import { readImageFile } from '../../../lib/input/image-file';
 import { frameLikeDataset, greyFromBytes, greyFromRgba, type Grey } from '../../../lib/input/preprocess';
-import { parseSamples, type Sample } from '../../../lib/input/samples';
+import type { Sample } from '../../../lib/input/samples';
 import { drawHeatmap } from '../../../lib/viz/heatmap';
 import type { InputSource } from './model-widget';
+import { fetchSamples, thumbButton } from './shipped';
 
 type Find = <T extends HTMLElement>(name: string) => T;
 
@@ -33,23 +33,15 @@ export class ImageInput implements InputSource {
 
   /** Downloads the shipped samples, shows them as buttons and selects the first (without running). */
   async load(): Promise<Grey | null> {
-    const response = await fetch(`/models/${this.card.slug}/${this.card.samples.file}`);
-    if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
-    const set = parseSamples(await response.json());
+    const set = await fetchSamples(this.card);
     this.samples = set.samples;
     const labels = this.card.labels[this.lang];
     this.find('samples').replaceChildren(
       ...set.samples.map((s, i) => {
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.className = 'sample';
+        const label = labels[s.label] ?? '';
+        const button = thumbButton(greyFromBytes(s.pixels, set.width, set.height), t(this.lang, 'widget.sample', { id: s.test_index, label }), label);
         button.dataset.sample = s.id;
         button.setAttribute('aria-pressed', String(i === 0));
-        button.setAttribute('aria-label', t(this.lang, 'widget.sample', { id: s.test_index, label: labels[s.label] ?? '' }));
-        button.title = labels[s.label] ?? '';
-        const canvas = document.createElement('canvas');
-        drawHeatmap(canvas, greyFromBytes(s.pixels, set.width, set.height).data, 0, set.height, set.width, { min: 0, max: 1 }, 'grey');
-        button.append(canvas);
         button.addEventListener('click', () => this.useSample(s));
         return button;
       }),

@@ -3,15 +3,15 @@
  * held-out scenes know their ground truth; uploads do not. */
 import { t, type Lang } from '../../../i18n';
 import type { ModelCard } from '../../../lib/runtime/card';
-import { WidgetError } from '../../../lib/runtime/errors';
 import { readImageFile } from '../../../lib/input/image-file';
 import { greyFromBytes, greyFromRgba, letterbox, type Grey } from '../../../lib/input/preprocess';
-import { parseSamples, type SceneSample } from '../../../lib/input/samples';
+import type { SceneSample } from '../../../lib/input/samples';
 import {
   addGarment, garmentAt, moveTo, randomScene, renderScene, type Garment, type Scene, type SceneRecipe,
 } from '../../../lib/input/scene';
 import { drawHeatmap } from '../../../lib/viz/heatmap';
 import type { InputSource } from './model-widget';
+import { fetchSamples, thumbButton } from './shipped';
 
 type Find = <T extends HTMLElement>(name: string) => T;
 const STEP = 2; // scene pixels per arrow-key press (8 with Shift)
@@ -50,9 +50,7 @@ export class SceneInput implements InputSource {
   }
 
   async load(): Promise<Grey | null> {
-    const response = await fetch(`/models/${this.card.slug}/${this.card.samples.file}`);
-    if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
-    const set = parseSamples(await response.json());
+    const set = await fetchSamples(this.card);
     if (set.sceneSize !== this.recipe.size) throw new Error(`shipped scenes are ${set.sceneSize} px, the recipe says ${this.recipe.size}`);
     this.garments = set.samples.map((s) => ({ id: s.id, testIndex: s.test_index, pixels: s.pixels, side: set.width, label: s.label }));
     this.heldOut = set.scenes;
@@ -60,7 +58,7 @@ export class SceneInput implements InputSource {
     this.find('garments').replaceChildren(...this.garments.map((g, i) => this.garmentButton(g, i, labels[g.label + 1] ?? '')));
     this.find('scenes').replaceChildren(
       ...this.heldOut.map((s, i) => {
-        const button = this.thumbButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
+        const button = thumbButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
         button.dataset.scene = s.id;
         button.addEventListener('click', () => this.onInput(this.useHeldOut(s)));
         return button;
@@ -80,22 +78,10 @@ export class SceneInput implements InputSource {
     return Math.floor(Math.random() * 2 ** 32);
   }
 
-  private thumbButton(img: Grey, label: string): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'sample';
-    button.setAttribute('aria-label', label);
-    button.title = label;
-    const canvas = document.createElement('canvas');
-    drawHeatmap(canvas, img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
-    button.append(canvas);
-    return button;
-  }
-
   /** A palette entry: click or Enter adds the garment in the middle; dragging it onto the scene adds it
    * where it is dropped. */
   private garmentButton(g: Garment & { testIndex: number; id: string }, i: number, label: string): HTMLButtonElement {
-    const button = this.thumbButton(greyFromBytes(g.pixels, g.side, g.side), t(this.lang, 'seg.addGarment', { label, id: g.testIndex }));
+    const button = thumbButton(greyFromBytes(g.pixels, g.side, g.side), t(this.lang, 'seg.addGarment', { label, id: g.testIndex }));
     button.dataset.garment = String(i);
     let dragged = false;
     button.addEventListener('pointerdown', (e) => {
