@@ -91,6 +91,8 @@ for (const chapter of CHAPTERS.filter((c) => c.widget === 'segmentation')) {
       });
 
       test('compose a scene: random, add, drag, keyboard, opacity; IoU follows the ground truth', async ({ page }) => {
+        // Tall enough that the scene and the whole garment palette below it are in view at once.
+        await page.setViewportSize({ width: 1280, height: 1300 });
         await openWidget(page, lang, chapter.slug);
         // The legend names every garment class in the page's language.
         await expect(page.locator('.class-legend li')).toHaveText(card.labels[lang]!.slice(1));
