@@ -4,12 +4,12 @@
  * is known, and, for the block chosen in the U diagram, that block's feature maps in both networks.
  */
 import { t } from '../../i18n';
-import type { Grey } from '../../lib/input/preprocess';
 import { segmentationScores } from '../../lib/metrics/iou';
 import type { Tensor } from '../../lib/runtime/ort';
 import { ChannelGrid } from '../../lib/viz/channel-grid';
 import { drawMaskOverlay } from '../../lib/viz/mask-overlay';
-import { ModelWidget, type InputSource } from './parts/model-widget';
+import type { InputContext, InputSource } from './parts/grey-input';
+import { ModelWidget } from './parts/model-widget';
 import { SceneInput } from './parts/scene-input';
 
 class SegmentationExplorer extends ModelWidget {
@@ -18,9 +18,8 @@ class SegmentationExplorer extends ModelWidget {
   /** Class maps of the last run, kept so the opacity slider redraws without running. */
   private classes: Float32Array[] = [];
 
-  protected createInput(onInput: (img: Grey) => void, onError: (err: unknown) => void): InputSource {
-    const find = <T extends HTMLElement>(name: string) => this.el<T>(name);
-    this.scenes = new SceneInput(find, this.cards[0]!, this.uiLang, onInput, onError);
+  protected createInput(ctx: InputContext): InputSource {
+    this.scenes = new SceneInput(ctx);
     return this.scenes;
   }
 

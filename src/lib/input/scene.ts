@@ -125,15 +125,15 @@ export function overlap(mask: Uint8Array, side: number, top: number, left: numbe
   return inside ? covered / inside : 0;
 }
 
-function paste(p: Placed, recipe: SceneRecipe, image: Float32Array, labels: Uint8Array): void {
-  const { values, mask } = garmentPatch(p, recipe.mask_threshold);
-  const n = recipe.size;
+/** Writes the garment's class into `labels` under its mask and, given an image, its pixels too. */
+function paste(p: Placed, patch: ReturnType<typeof garmentPatch>, n: number, labels: Uint8Array, image?: Float32Array): void {
+  const { values, mask } = patch;
   for (let y = 0; y < p.side; y++) {
     for (let x = 0; x < p.side; x++) {
       const yy = p.top + y;
       const xx = p.left + x;
       if (!mask[y * p.side + x] || yy < 0 || yy >= n || xx < 0 || xx >= n) continue;
-      image[yy * n + xx] = p.gain * values[y * p.side + x]!;
+      if (image) image[yy * n + xx] = p.gain * values[y * p.side + x]!;
       labels[yy * n + xx] = p.garment.label + 1;
     }
   }
@@ -155,7 +155,7 @@ export function renderScene(scene: Scene, recipe: SceneRecipe): RenderedScene {
     }
   }
   const labels = new Uint8Array(n * n);
-  for (const p of scene.placed) paste(p, recipe, image, labels);
+  for (const p of scene.placed) paste(p, garmentPatch(p, recipe.mask_threshold), n, labels, image);
   image.forEach((v, i) => (image[i] = Math.min(1, Math.max(0, v + recipe.noise_std * gaussian(r)))));
   return { image: { width: n, height: n, data: image }, labels };
 }
@@ -174,13 +174,13 @@ export function randomScene(seed: number, garments: readonly Garment[], recipe: 
     const side = integer(r, recipe.scale[0], recipe.scale[1]);
     const flip = r() < 0.5;
     const gain = uniform(r, recipe.gain);
-    const { mask } = garmentPatch({ garment, side, top: 0, left: 0, flip, gain }, recipe.mask_threshold);
+    const patch = garmentPatch({ garment, side, top: 0, left: 0, flip, gain }, recipe.mask_threshold);
     for (let attempt = 0; attempt < recipe.tries; attempt++) {
       const top = integer(r, 0, n - side);
       const left = integer(r, 0, n - side);
-      if (overlap(mask, side, top, left, labels, n) <= recipe.max_overlap) {
+      if (overlap(patch.mask, side, top, left, labels, n) <= recipe.max_overlap) {
         const p = { garment, side, top, left, flip, gain };
-        paste(p, recipe, new Float32Array(n * n), labels);
+        paste(p, patch, n, labels); // only the labels: the next garments' overlap is measured on them
         placed.push(p);
         break;
       }

@@ -10,14 +10,7 @@ import { compareOutput, type Comparison, type GoldenFile } from '../../../lib/ru
 import { endProfile, openModel, run, type ModelHandle, type ProviderChoice, type Tensor } from '../../../lib/runtime/ort';
 import { normalise, type Grey } from '../../../lib/input/preprocess';
 import { ImageInput } from './image-input';
-
-/** Where a widget's input comes from: shipped samples plus whatever the reader makes. */
-export interface InputSource {
-  /** Downloads what the source offers and returns the first input (without running). */
-  load(): Promise<Grey | null>;
-  /** The input of the golden case `id` (a shipped sample). */
-  goldenInput(id: string): Grey;
-}
+import type { InputContext, InputSource } from './grey-input';
 
 type State = 'idle' | 'loading' | 'ready' | 'running' | 'error';
 
@@ -52,7 +45,13 @@ export abstract class ModelWidget extends HTMLElement {
       this.fail(new WidgetError('error.cardInvalid', { detail: (err as Error).message }));
       return;
     }
-    this.inputs = this.createInput((img) => this.setInput(img), (err) => this.fail(err));
+    this.inputs = this.createInput({
+      find: (name) => this.el(name),
+      card: this.cards[0]!,
+      lang: this.uiLang,
+      onInput: (img) => this.setInput(img),
+      onError: (err) => this.fail(err),
+    });
     this.el<HTMLSelectElement>('provider').addEventListener('change', () => void this.reload());
     this.el('verify').addEventListener('click', () => void this.verify());
     this.setup();
@@ -69,9 +68,8 @@ export abstract class ModelWidget extends HTMLElement {
   }
 
   /** The classifiers' input: test images, drawing pad, upload. */
-  protected createInput(onInput: (img: Grey) => void, onError: (err: unknown) => void): InputSource {
-    const find = <T extends HTMLElement>(name: string) => this.el<T>(name);
-    return new ImageInput(find, this.cards[0]!, this.uiLang, onInput, onError);
+  protected createInput(ctx: InputContext): InputSource {
+    return new ImageInput(ctx);
   }
 
   protected say(key: UiKey, vars: Record<string, string | number> = {}): void {

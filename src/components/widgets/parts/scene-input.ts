@@ -1,26 +1,19 @@
 /** The input side of the segmentation widget: a scene the reader composes from shipped test garments
  * (random, or by adding and dragging garments), the shipped held-out scenes, or an upload. Composed and
  * held-out scenes know their ground truth; uploads do not. */
-import { t, type Lang } from '../../../i18n';
-import type { ModelCard } from '../../../lib/runtime/card';
-import { readImageFile } from '../../../lib/input/image-file';
-import { greyFromBytes, greyFromRgba, letterbox, type Grey } from '../../../lib/input/preprocess';
+import { t } from '../../../i18n';
+import { greyFromBytes, letterbox, type Grey } from '../../../lib/input/preprocess';
 import type { SceneSample } from '../../../lib/input/samples';
 import {
   addGarment, garmentAt, moveTo, randomScene, renderScene, type Garment, type Scene, type SceneRecipe,
 } from '../../../lib/input/scene';
-import { drawHeatmap } from '../../../lib/viz/heatmap';
-import type { InputSource } from './model-widget';
-import { fetchSamples, thumbButton } from './shipped';
+import { GreyInput, fetchSamples, thumbButton, type InputContext } from './grey-input';
 
-type Find = <T extends HTMLElement>(name: string) => T;
 const STEP = 2; // scene pixels per arrow-key press (8 with Shift)
 
-export class SceneInput implements InputSource {
+export class SceneInput extends GreyInput {
   /** Label map of the current input, or null when it is not known (an upload). */
   truth: Uint8Array | null = null;
-  /** The grey image the models receive now. */
-  current: Grey | null = null;
   private garments: (Garment & { id: string; testIndex: number })[] = [];
   private heldOut: SceneSample[] = [];
   private scene: Scene | null = null;
@@ -28,25 +21,16 @@ export class SceneInput implements InputSource {
   private active = -1;
   private readonly recipe: SceneRecipe;
 
-  constructor(
-    private readonly find: Find,
-    private readonly card: ModelCard,
-    private readonly lang: Lang,
-    private readonly onInput: (img: Grey) => void,
-    private readonly onError: (err: unknown) => void,
-  ) {
-    if (!card.scene) throw new Error(`card ${card.slug} has no scene recipe`);
-    this.recipe = card.scene;
-    find('random').addEventListener('click', () => {
+  constructor(ctx: InputContext) {
+    super(ctx, 'scene', 'scenes');
+    if (!ctx.card.scene) throw new Error(`card ${ctx.card.slug} has no scene recipe`);
+    this.recipe = ctx.card.scene;
+    this.find('random').addEventListener('click', () => {
       // Before the garments have arrived there is nothing to compose with; the first click starts loading.
       if (this.garments.length) this.useScene(randomScene(this.newSeed(), this.garments, this.recipe));
     });
-    find('clear').addEventListener('click', () => this.useScene({ size: this.recipe.size, seed: this.newSeed(), placed: [] }));
-    find<HTMLInputElement>('file').addEventListener('change', (e) => {
-      const file = (e.target as HTMLInputElement).files?.[0];
-      if (file) void this.useFile(file);
-    });
-    this.wireSceneCanvas(find<HTMLCanvasElement>('scene'));
+    this.find('clear').addEventListener('click', () => this.useScene({ size: this.recipe.size, seed: this.newSeed(), placed: [] }));
+    this.wireSceneCanvas(this.find<HTMLCanvasElement>('scene'));
   }
 
   async load(): Promise<Grey | null> {
@@ -58,8 +42,7 @@ export class SceneInput implements InputSource {
     this.find('garments').replaceChildren(...this.garments.map((g, i) => this.garmentButton(g, i, labels[g.label + 1] ?? '')));
     this.find('scenes').replaceChildren(
       ...this.heldOut.map((s, i) => {
-        const button = thumbButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
-        button.dataset.scene = s.id;
+        const button = this.sampleButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), s.id, t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
         button.addEventListener('click', () => this.onInput(this.useHeldOut(s)));
         return button;
       }),
@@ -184,7 +167,7 @@ export class SceneInput implements InputSource {
     const { image, labels } = renderScene(scene, this.recipe);
     this.scene = scene;
     this.truth = labels;
-    this.mark(null);
+    this.press(null);
     this.find('scene').dataset.garments = String(scene.placed.length);
     return this.show(image);
   }
@@ -192,31 +175,16 @@ export class SceneInput implements InputSource {
   private useHeldOut(s: SceneSample): Grey {
     this.scene = null;
     this.truth = s.labels;
-    this.mark(s.id);
+    this.press(s.id);
     return this.show(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size));
   }
 
-  private async useFile(file: File): Promise<void> {
-    try {
-      const image = await readImageFile(file);
-      this.scene = null;
-      this.truth = null;
-      this.mark(null);
-      this.onInput(this.show(letterbox(greyFromRgba(image.data, image.width, image.height), this.recipe.size)));
-    } catch (err) {
-      this.onError(err);
-    }
+  protected fit(img: Grey): Grey {
+    return letterbox(img, this.recipe.size);
   }
 
-  private mark(id: string | null): void {
-    for (const b of this.find('scenes').querySelectorAll<HTMLButtonElement>('button')) {
-      b.setAttribute('aria-pressed', String(b.dataset.scene === id));
-    }
-  }
-
-  private show(img: Grey): Grey {
-    this.current = img;
-    drawHeatmap(this.find('scene'), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
-    return img;
+  protected forget(): void {
+    this.scene = null;
+    this.truth = null;
   }
 }
