@@ -144,15 +144,13 @@ def describe_outputs(names, shapes):
     return out
 
 
-def scenes(smoke):
-    train_u8, train_y = fashion_mnist("train")
-    test_u8, test_y = fashion_mnist("t10k")
-    n_train, n_held = (256, 64) if smoke else (TRAIN_SCENES, HELD_OUT)
-    # Different seeds for the two sets, and garments from different splits: no garment is in both.
-    train = make_scenes(SEED, n_train, train_u8.numpy(), train_y.numpy())
-    held = make_scenes(SEED + 1, n_held, test_u8.numpy(), test_y.numpy())
-    as_tensors = lambda s: (torch.from_numpy(s[0]).float().div(255).unsqueeze(1), torch.from_numpy(s[1]).long())  # noqa: E731
-    return as_tensors(train), as_tensors(held), held, (test_u8, test_y)
+def scene_set(split, seed, n):
+    """n scenes made only of the garments of `split` ('train' or 't10k'): the uint8 (images, label maps)
+    and the same as tensors (x in [0, 1], class ids). Training and held-out sets use different splits and
+    seeds, so no garment is in both."""
+    items, labels = fashion_mnist(split)
+    images, maps = make_scenes(seed, n, items.numpy(), labels.numpy())
+    return (images, maps), (torch.from_numpy(images).float().div(255).unsqueeze(1), torch.from_numpy(maps).long())
 
 
 @torch.no_grad()
@@ -267,7 +265,8 @@ def main():
     skip = args.model == "unet"
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
-    data, held, held_u8, test_items = scenes(args.smoke)
+    n_train, n_held = (256, 64) if args.smoke else (TRAIN_SCENES, HELD_OUT)
+    held_u8, held = scene_set("t10k", SEED + 1, n_held)
     net = UNet(skip=skip)
     ckpt = os.path.join(CHECKPOINTS, f"{args.model}{'-smoke' if args.smoke else ''}.pt")
     if args.export_only:
@@ -275,6 +274,8 @@ def main():
         net.load_state_dict(saved["state"])
         history, seconds = saved["history"], saved["seconds"]
     else:
+        # The training scenes are only made when training: an export needs just the held-out ones.
+        _, data = scene_set("train", SEED, n_train)
         history, seconds = train(net, data, held, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
         os.makedirs(CHECKPOINTS, exist_ok=True)
         torch.save({"state": net.state_dict(), "history": history, "seconds": seconds}, ckpt)
@@ -284,10 +285,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     metrics = {"mean_iou": round(m["mean_iou"], 4), "pixel_accuracy": round(m["pixel_accuracy"], 4),
                "held_out_scenes": len(held[0])}
-    ship(out, net, args.model, held_u8, test_items, metrics, [round(v, 4) for v in m["iou"]], {
+    ship(out, net, args.model, held_u8, fashion_mnist("t10k"), metrics, [round(v, 4) for v in m["iou"]], {
         "script": "training/unet.py", "skip": skip, "widths": list(WIDTHS), "epochs": len(history), "batch_size": BATCH,
         "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule", "loss": "per-pixel cross-entropy",
-        "train_scenes": len(data[0]), "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history})
+        "train_scenes": n_train, "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history})
     print(f"wrote {out}")
 
 
