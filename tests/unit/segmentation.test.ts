@@ -1,6 +1,6 @@
 /** Segmentation scores and the mask overlay: the arithmetic behind the widget's IoU table and masks. */
 import { describe, expect, it } from 'vitest';
-import { segmentationScores } from '../../src/lib/metrics/iou';
+import { classCounts, segmentationScores } from '../../src/lib/metrics/iou';
 import { blendMask, classColour } from '../../src/lib/viz/mask-overlay';
 
 describe('segmentationScores', () => {
@@ -26,6 +26,12 @@ describe('segmentationScores', () => {
 
   it('refuses maps of different sizes', () => {
     expect(() => segmentationScores([0, 1], [0], 2)).toThrow(/pixels/);
+  });
+});
+
+describe('classCounts', () => {
+  it('counts the pixels of every class, zero for the absent ones', () => {
+    expect(classCounts([0, 2, 2, 1, 2], 4)).toEqual([1, 1, 3, 0]);
   });
 });
 

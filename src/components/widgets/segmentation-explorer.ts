@@ -4,7 +4,7 @@
  * is known, and, for the block chosen in the U diagram, that block's feature maps in both networks.
  */
 import { t } from '../../i18n';
-import { segmentationScores } from '../../lib/metrics/iou';
+import { classCounts, segmentationScores } from '../../lib/metrics/iou';
 import type { Tensor } from '../../lib/runtime/ort';
 import { ChannelGrid } from '../../lib/viz/channel-grid';
 import { drawMaskOverlay } from '../../lib/viz/mask-overlay';
@@ -81,7 +81,7 @@ class SegmentationExplorer extends ModelWidget {
     this.drawOverlays();
     this.showScores(classes);
     // Pixels per class and network, for tests and the curious: the two backends must agree on them.
-    this.dataset.classPixels = JSON.stringify(classes.map((c) => counts(c, classNames.length)));
+    this.dataset.classPixels = JSON.stringify(classes.map((c) => classCounts(c, classNames.length)));
     return ms;
   }
 
@@ -123,12 +123,6 @@ class SegmentationExplorer extends ModelWidget {
     table.tBodies[0]!.replaceChildren(...rows);
     this.dataset.iou = JSON.stringify(scores.map((s) => s.meanIou));
   }
-}
-
-function counts(classes: ArrayLike<number>, n: number): number[] {
-  const out = new Array<number>(n).fill(0);
-  for (let i = 0; i < classes.length; i++) out[classes[i]!]!++;
-  return out;
 }
 
 export function defineSegmentationExplorer(): void {

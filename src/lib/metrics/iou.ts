@@ -33,3 +33,10 @@ export function segmentationScores(pred: ArrayLike<number>, truth: ArrayLike<num
     pixelAccuracy: pred.length ? correct / pred.length : 0,
   };
 }
+
+/** Pixels per class in a class map. */
+export function classCounts(map: ArrayLike<number>, classes: number): number[] {
+  const out = new Array<number>(classes).fill(0);
+  for (let i = 0; i < map.length; i++) out[map[i]!]! += 1;
+  return out;
+}
