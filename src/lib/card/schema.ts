@@ -1,0 +1,159 @@
+/**
+ * The model card (public/models/<slug>/card.json): the contract between a training script and the site.
+ * A widget reads everything it knows about a model from here — its graphs and their typed inputs and
+ * outputs, labels, the files that ship beside it, and the numbers the script measured.
+ *
+ * This zod schema is the one definition. `npm run schema` writes it as JSON Schema to card.schema.json
+ * beside this file; training/common validates every card against that file before writing it, and a unit
+ * test fails when the two drift apart.
+ */
+import { z } from 'astro/zod';
+
+const bilingual = z
+  .object({ en: z.string().min(1), zh: z.string().min(1) })
+  .describe('The same text in English and in Chinese');
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 of the file, 64 lower-case hex digits');
+
+/** A dimension: a fixed size, or a name shared by every tensor whose size varies with it ("seq"). */
+const dim = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^[a-z][a-z0-9_]*$/).describe('A symbolic size, e.g. "seq": equal wherever the same name appears'),
+]);
+const shape = z.array(dim).min(1).describe('Dimensions, outermost first');
+
+export const DTYPES = ['float32', 'int64', 'int32', 'bool'] as const;
+const dtype = z.enum(DTYPES).describe('Element type of the tensor, as the ONNX graph declares it');
+
+export const preprocessSchema = z
+  .object({
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    channels: z.number().int().positive(),
+    colour: z.string().optional().describe('"grey" or "rgb"'),
+    pixel_range: z.tuple([z.number(), z.number()]).describe('Pixel values after scaling, before mean/std'),
+    mean: z.array(z.number()).describe('Per-channel mean subtracted after scaling'),
+    std: z.array(z.number().positive()).describe('Per-channel standard deviation divided by'),
+    background: z.enum(['dark', 'light']).describe('Training images are light on dark ("dark"); other uploads are inverted'),
+    note: z.string().optional(),
+  })
+  .refine((p) => p.mean.length === p.channels && p.std.length === p.channels, 'mean and std need one number per channel')
+  .describe('How an image becomes the input tensor; the browser repeats exactly this arithmetic');
+
+const inputBase = {
+  name: z.string().min(1).describe('Input name in the ONNX graph'),
+  shape,
+  label: bilingual.optional(),
+};
+
+/** What a graph input is, so a widget knows how to make it. */
+export const inputSchema = z.discriminatedUnion('kind', [
+  z.object({ ...inputBase, kind: z.literal('image'), dtype: z.literal('float32'), preprocess: preprocessSchema })
+    .describe('An image, made from pixels by `preprocess`'),
+  z.object({ ...inputBase, kind: z.literal('tokens'), dtype: z.enum(['int64', 'int32']), vocab: z.string().min(1).describe('Vocabulary file in the model folder, listed in `files`') })
+    .describe('Token ids of a text'),
+  z.object({ ...inputBase, kind: z.literal('timestep'), dtype: z.enum(['int64', 'float32']) })
+    .describe('A diffusion timestep'),
+  z.object({ ...inputBase, kind: z.literal('class_id'), dtype: z.enum(['int64', 'int32']) })
+    .describe('A class to condition on'),
+  z.object({ ...inputBase, kind: z.literal('state'), dtype })
+    .describe('A tensor one run hands to the next: encoder memory, a noisy sample, a recurrent state'),
+]);
+
+export const OUTPUT_ROLES = [
+  'probabilities', // class probabilities (softmax), classes on axis 1
+  'logits', // unnormalised scores, e.g. next-token logits
+  'feature_map', // (B, C, H, W) activations of a layer
+  'weights', // learned parameters shown as pictures (first-layer filters)
+  'mask', // a class id per pixel
+  'attention', // attention weights; `axes` names every dimension
+  'hidden_state', // per-token vectors of a sequence model
+  'block_ratios', // one number per residual block: |F(x)| / |x|
+  'state', // what one run hands to the next (encoder memory, x_{t-1}, a recurrent state)
+] as const;
+
+export const outputSchema = z
+  .object({
+    name: z.string().min(1).describe('Output name in the ONNX graph'),
+    shape,
+    dtype: dtype.optional().describe('Defaults to float32'),
+    role: z.enum(OUTPUT_ROLES).describe('What the output means, which decides how a viewer draws it'),
+    label: bilingual,
+    axes: z.array(z.string().min(1)).optional().describe('A name per dimension, e.g. ["batch", "head", "query", "key"]'),
+  })
+  .refine((o) => !o.axes || o.axes.length === o.shape.length, 'axes needs one name per dimension')
+  .refine((o) => o.role !== 'attention' || o.axes, 'attention outputs must name their axes');
+
+export const graphSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/).describe('How widgets refer to the graph: "model", "encoder", "decoder", "step"'),
+    file: z.string().regex(/^[\w.-]+\.onnx$/).describe('ONNX file in the model folder'),
+    sha256,
+    bytes: z.number().int().positive(),
+    inputs: z.array(inputSchema).min(1),
+    outputs: z.array(outputSchema).min(1),
+  })
+  .describe('One ONNX graph of the model');
+
+const fileEntry = z.object({ sha256, bytes: z.number().int().positive() });
+
+export const cardSchema = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9-]+$/).describe('Folder name under public/models/'),
+    title: bilingual,
+    widget: z.string().regex(/^[a-z][a-z-]*$/).describe('The widget kind that shows this model: a key of src/components/widgets/registry.ts'),
+    architecture: z.string().min(1).describe('One line on what was kept and what was changed from the paper'),
+    script: z.string().min(1).describe('The training script, relative to the repository'),
+    graphs: z.array(graphSchema).min(1),
+    params: z.number().int().positive(),
+    macs: z.number().int().nonnegative().describe('Multiply-accumulates of one forward pass of the whole model'),
+    flops: z.number().int().nonnegative().describe('2 × macs'),
+    flops_note: bilingual.describe('What the count includes and what it leaves out, in both languages'),
+    labels: z.object({ en: z.array(z.string().min(1)), zh: z.array(z.string().min(1)) }).optional()
+      .describe('Class names, in the order of the class axis'),
+    metrics: z.record(z.string(), z.number()).describe('What the script measured; rates lie in [0, 1]'),
+    files: z.record(z.string().regex(/^[\w.-]+$/), fileEntry).describe('Every other shipped file of the folder (samples, golden tensors, vocabularies) with its hash'),
+    samples: z
+      .object({
+        file: z.string().describe('Shipped inputs (samples.json)'),
+        golden: z.string().describe('PyTorch’s outputs for some of them (golden.json)'),
+        predictions: z.array(z.number().int()).optional().describe('PyTorch’s class for every shipped sample'),
+        confidences: z.array(z.number()).optional(),
+      })
+      .loose()
+      .describe('Shipped inputs and what PyTorch computed for them'),
+    scene: z.record(z.string(), z.unknown()).optional().describe('Recipe of synthetic scenes (training/common/scenes.py)'),
+    class_iou: z.array(z.number()).optional().describe('Per-class IoU on the held-out scenes'),
+    data: z.object({ name: z.string().min(1), license: z.string().min(1) }).loose(),
+    training: z.object({ script: z.string(), seconds: z.number(), seed: z.number().int(), torch: z.string() }).loose(),
+    created: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  })
+  .superRefine((card, ctx) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const names = card.graphs.map((g) => g.name);
+    if (new Set(names).size !== names.length) problem(['graphs'], 'graph names must be unique');
+    for (const key of ['file', 'golden'] as const) {
+      if (!(card.samples[key] in card.files)) problem(['samples', key], `${card.samples[key]} is not listed in files`);
+    }
+    card.graphs.forEach((g, gi) =>
+      g.inputs.forEach((input, ii) => {
+        if (input.kind === 'tokens' && !(input.vocab in card.files)) problem(['graphs', gi, 'inputs', ii, 'vocab'], `${input.vocab} is not listed in files`);
+      }),
+    );
+    for (const [key, value] of Object.entries(card.metrics)) {
+      if (/accuracy|iou|error|exact_match/.test(key) && (value < 0 || value > 1)) problem(['metrics', key], 'is a rate and must lie in [0, 1]');
+    }
+    if (card.labels && card.labels.en.length !== card.labels.zh.length) problem(['labels'], 'en and zh must have the same length');
+    if (card.class_iou && card.class_iou.length !== card.labels?.en.length) problem(['class_iou'], 'needs one number per label');
+  })
+  .describe('Net Atlas model card');
+
+export type ModelCard = z.infer<typeof cardSchema>;
+export type GraphSpec = ModelCard['graphs'][number];
+export type InputSpec = z.infer<typeof inputSchema>;
+export type OutputSpec = z.infer<typeof outputSchema>;
+export type OutputRole = (typeof OUTPUT_ROLES)[number];
+export type DType = (typeof DTYPES)[number];
+export type Preprocess = z.infer<typeof preprocessSchema>;
+export type Dim = z.infer<typeof dim>;
+export type Bilingual = z.infer<typeof bilingual>;
