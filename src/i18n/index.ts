@@ -9,15 +9,15 @@ export const LANG_NAME: Record<Lang, string> = { zh: '简体中文', en: 'Englis
 
 const DICTS: Record<Lang, Record<UiKey, string>> = { en, zh };
 
-/** Keys present in one dictionary but not the other. The type system already forbids this; the check
- * also catches an empty string and runs when the site is built, so a gap fails the build. */
-export function missingKeys(): string[] {
+/** Keys present in one dictionary but not the other, or empty. The type system already forbids a missing
+ * key; the check also catches an empty string and runs when the site is built, so a gap fails the build. */
+export function missingKeys(dicts: Record<Lang, Record<string, string>> = DICTS): string[] {
   const problems: string[] = [];
   for (const lang of LANGS) {
-    for (const key of Object.keys(en) as UiKey[]) {
-      if (!DICTS[lang][key]) problems.push(`${lang}: ${key}`);
+    for (const key of Object.keys(en)) {
+      if (!dicts[lang][key]) problems.push(`${lang}: ${key}`);
     }
-    for (const key of Object.keys(DICTS[lang])) {
+    for (const key of Object.keys(dicts[lang])) {
       if (!(key in en)) problems.push(`${lang}: unknown key ${key}`);
     }
   }

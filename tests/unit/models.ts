@@ -1,13 +1,13 @@
 /** The shipped models, or only the one in MODEL_DIR (set by `npm run models` after a training run). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCard, type ModelCard } from '../../src/lib/runtime/card';
-import type { GoldenFile } from '../../src/lib/runtime/golden';
+import { parseCard, type ModelCard } from '../../src/lib/card';
 
 export interface ShippedModel {
   dir: string;
   card: ModelCard;
-  golden: GoldenFile;
+  /** golden.json as parsed JSON; src/lib/verify reads it. */
+  golden: unknown;
   samples: {
     width: number;
     height: number;

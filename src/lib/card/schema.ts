@@ -95,6 +95,23 @@ export const graphSchema = z
   })
   .describe('One ONNX graph of the model');
 
+const range = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, 'must be [low, high]');
+
+/** training/common/scenes.py's RECIPE; src/lib/input/scene.ts composes scenes in the browser from it. */
+export const sceneRecipeSchema = z
+  .object({
+    size: z.number().int().positive().describe('Side of a square scene in pixels'),
+    count: range.describe('Garments per scene, inclusive'),
+    scale: range.describe('Side of a pasted garment in pixels'),
+    gain: range.describe('Garment brightness factor'),
+    max_overlap: z.number().min(0).max(1).describe('Largest share of a new garment’s mask that may cover earlier ones'),
+    tries: z.number().int().positive().describe('Placements tried per garment before it is skipped'),
+    mask_threshold: z.number().describe('A resized garment pixel above this belongs to its mask'),
+    background: z.object({ base: range, waves: z.number().int().nonnegative(), amplitude: range, frequency: z.number().int().nonnegative() }),
+    noise_std: z.number().nonnegative().describe('Gaussian noise over the whole scene'),
+  })
+  .describe('How the synthetic segmentation scenes are composed');
+
 const fileEntry = z.object({ sha256, bytes: z.number().int().positive() });
 
 export const cardSchema = z
@@ -122,7 +139,7 @@ export const cardSchema = z
       })
       .loose()
       .describe('Shipped inputs and what PyTorch computed for them'),
-    scene: z.record(z.string(), z.unknown()).optional().describe('Recipe of synthetic scenes (training/common/scenes.py)'),
+    scene: sceneRecipeSchema.optional(),
     class_iou: z.array(z.number()).optional().describe('Per-class IoU on the held-out scenes'),
     data: z.object({ name: z.string().min(1), license: z.string().min(1) }).loose(),
     training: z.object({ script: z.string(), seconds: z.number(), seed: z.number().int(), torch: z.string() }).loose(),
@@ -145,6 +162,10 @@ export const cardSchema = z
     }
     if (card.labels && card.labels.en.length !== card.labels.zh.length) problem(['labels'], 'en and zh must have the same length');
     if (card.class_iou && card.class_iou.length !== card.labels?.en.length) problem(['class_iou'], 'needs one number per label');
+    const image = card.graphs[0]!.inputs.find((i) => i.kind === 'image');
+    if (card.scene && (!image || card.scene.size !== image.preprocess.width || card.scene.size !== image.preprocess.height)) {
+      problem(['scene', 'size'], 'must be the image input’s width and height');
+    }
   })
   .describe('Net Atlas model card');
 
@@ -157,3 +178,4 @@ export type DType = (typeof DTYPES)[number];
 export type Preprocess = z.infer<typeof preprocessSchema>;
 export type Dim = z.infer<typeof dim>;
 export type Bilingual = z.infer<typeof bilingual>;
+export type SceneRecipe = z.infer<typeof sceneRecipeSchema>;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseCard, type ModelCard } from '../runtime/card';
+import { parseCard, type ModelCard } from '../card';
 
 /** Reads and validates public/models/<slug>/card.json at build time; a bad card fails the build. */
 export async function readCard(slug: string): Promise<ModelCard> {

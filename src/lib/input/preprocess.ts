@@ -1,6 +1,6 @@
 /** Turning a picture into the tensor a model card asks for. Pure functions on pixel arrays, so the
  * same arithmetic is unit-tested in Node and runs in the browser. */
-import type { Preprocess } from '../runtime/card';
+import type { Preprocess } from '../card';
 
 /** A grey image with values in [0, 1]. */
 export interface Grey {
