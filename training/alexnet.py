@@ -2,6 +2,7 @@
 
     /usr/bin/python3 training/alexnet.py                 # full run, writes public/models/alexnet/
     /usr/bin/python3 training/alexnet.py --smoke --out /tmp/alexnet   # a few steps, for CI
+    /usr/bin/python3 training/alexnet.py --from-shipped  # rewrite card and goldens from the shipped weights
 
 What is kept from the paper: five conv layers (11x11 stride 4, then 5x5, then three 3x3), ReLU, local
 response normalisation after conv1 and conv2, three overlapping 3x3 stride-2 max-pools, three fully
@@ -16,9 +17,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common.fashion import prepare, preprocess_card  # noqa: E402
+from common.data import FASHION_LABELS  # noqa: E402
+from common.fashion import DATA_CARD, classifier_samples, prepare, preprocess_card  # noqa: E402
 from common.loop import evaluate, set_seed, train_classifier  # noqa: E402
-from common.ship import arguments, ship_classifier  # noqa: E402
+from common.restore import check_unchanged, restore  # noqa: E402
+from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
 
 # ---- config: every default here produced the shipped model ------------------------------------------
 SEED = 1234
@@ -95,48 +98,56 @@ class Exported(nn.Module):
         return (F.softmax(logits, dim=1), *taps, self.net.conv1.weight * 1.0)
 
 
-OUTPUTS = ["probs", "conv1", "conv2", "conv3", "conv4", "conv5", "conv1_filters"]
-
-
-def describe_outputs(shapes):
-    layer = {"en": "conv{} after ReLU", "zh": "conv{}(ReLU 之后)"}
-    out = [{"name": "probs", "shape": shapes[0], "kind": "probabilities",
-            "label": {"en": "class probabilities", "zh": "类别概率"}}]
-    for i in range(1, 6):
-        out.append({"name": f"conv{i}", "shape": shapes[i], "kind": "feature_map",
-                    "label": {k: v.format(i) for k, v in layer.items()}})
-    out.append({"name": "conv1_filters", "shape": shapes[6], "kind": "weights",
-                "label": {"en": "conv1 filters (11x11)", "zh": "conv1 卷积核(11×11)"}})
-    return out
+LAYER = {"en": "conv{} after ReLU", "zh": "conv{}\uff08ReLU 之后\uff09"}
+OUTPUTS = [Output("probs", "probabilities", {"en": "class probabilities", "zh": "类别概率"}),
+           *[Output(f"conv{i}", "feature_map", {k: v.format(i) for k, v in LAYER.items()}) for i in range(1, 6)],
+           Output("conv1_filters", "weights", {"en": "conv1 filters (11x11)", "zh": "conv1 卷积核\uff0811×11\uff09"})]
 
 
 def main():
     args = arguments(__doc__, OUT).parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
     os.makedirs(args.out, exist_ok=True)
     data = prepare(args.smoke, N_SAMPLES)
+    x_test, y_test = data["test"]
 
     net = AlexNet()
-    history, seconds = train_classifier(net, data["fit"], {"val": data["val"]}, epochs=1 if args.smoke else EPOCHS,
-                                        batch_size=BATCH, lr=LR, weight_decay=WEIGHT_DECAY,
-                                        max_steps=20 if args.smoke else None)
-    test_acc, _ = evaluate(net, *data["test"])
-    print(f"test accuracy {test_acc:.4f} on {len(data['test'][1])} images")
+    exported = Exported(net)
+    if args.from_shipped:
+        shipped = restore(args.out, exported, (x_test[:1],))
+        training, created = shipped["training"], shipped["created"]
+    else:
+        history, seconds = train_classifier(net, data["fit"], {"val": data["val"]}, epochs=1 if args.smoke else EPOCHS,
+                                            batch_size=BATCH, lr=LR, weight_decay=WEIGHT_DECAY,
+                                            max_steps=20 if args.smoke else None)
+        training = {"script": "training/alexnet.py", "epochs": len(history), "batch_size": BATCH, "lr": LR,
+                    "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
+                    "augmentation": "random horizontal flip, random shift up to 2 px",
+                    "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history}
+        created = None
+    test_acc, _ = evaluate(net, x_test, y_test)
+    print(f"test accuracy {test_acc:.4f} on {len(y_test)} images")
 
-    ship_classifier(args.out, net, Exported(net), OUTPUTS, describe_outputs, data, N_SAMPLES, {
+    samples, cases = classifier_samples(args.out, exported, data, N_SAMPLES)
+    preprocess = preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std; "
+                                 "the model enlarges 28x28 to 128x128 itself")
+    card = ship(args.out, {
         "slug": "alexnet",
-        "title": {"en": "AlexNet (scaled)", "zh": "AlexNet(缩小版)"},
+        "title": {"en": "AlexNet (scaled)", "zh": "AlexNet\uff08缩小版\uff09"},
+        "widget": "image-classifier",
         "architecture": "AlexNet",
         "script": "training/alexnet.py",
-        "preprocess": preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std; "
-                                      "the model enlarges 28x28 to 128x128 itself"),
-        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(data["test"][1])},
-        "training": {"script": "training/alexnet.py", "epochs": len(history), "batch_size": BATCH, "lr": LR,
-                     "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
-                     "augmentation": "random horizontal flip, random shift up to 2 px",
-                     "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history},
-    })
+        "labels": FASHION_LABELS,
+        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(y_test)},
+        "samples": samples,
+        "data": DATA_CARD,
+        "training": training,
+        **({"created": created} if created else {}),
+    }, [Graph("model", exported, [Input("image", x_test[:1], "image", preprocess=preprocess)], OUTPUTS, cases)],
+        export=not args.from_shipped)
+    if args.from_shipped:
+        check_unchanged(shipped, card, [("metrics", "test_accuracy"), ("samples", "predictions"), ("samples", "confidences")])
     print(f"wrote {args.out}")
 
 

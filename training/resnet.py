@@ -4,6 +4,7 @@
     /usr/bin/python3 training/resnet.py --model resnet-plain   # the same 20 layers without shortcuts
     /usr/bin/python3 training/resnet.py --depth 8 --log-only   # an 8-layer run for the degradation chart only
     /usr/bin/python3 training/resnet.py --model resnet --smoke --out /tmp/resnet   # a few steps, for CI
+    /usr/bin/python3 training/resnet.py --model resnet --from-shipped   # rewrite card and goldens from the shipped weights
 
 Depth 6n+2: a 3x3 stem conv, three stages of n basic blocks with 16, 32 and 64 channels (the second and
 third halve the resolution), global average pooling and one fully connected layer. Shortcuts are the
@@ -20,9 +21,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common.fashion import prepare, preprocess_card  # noqa: E402
+from common.data import FASHION_LABELS  # noqa: E402
+from common.fashion import DATA_CARD, classifier_samples, prepare, preprocess_card  # noqa: E402
 from common.loop import evaluate, set_seed, train_classifier  # noqa: E402
-from common.ship import arguments, ship_classifier  # noqa: E402
+from common.restore import check_unchanged, restore  # noqa: E402
+from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
 
 # ---- config: every default here produced the shipped models --------------------------------------------
 SEED = 1234
@@ -34,6 +37,7 @@ WEIGHT_DECAY = 1e-4   # the paper's value
 N_SAMPLES = 32
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOGS = os.path.join(HERE, "logs")
+VARIANTS = ["resnet", "resnet-plain"]   # the shipped models this script makes (scripts/models.sh reads this)
 
 
 # region model
@@ -106,65 +110,71 @@ class Exported(nn.Module):
         return (F.softmax(logits, dim=1), ratios, *[t for tap in taps for t in tap])
 
 
-def output_names(n_blocks):
-    return ["probs", "ratios"] + [f"block{i}_{part}" for i in range(n_blocks) for part in ("x", "fx", "out")]
-
-
-def describe_outputs(shapes):
-    parts = {"x": ("feature_map", "shortcut x", "捷径 x"), "fx": ("feature_map", "residual branch F(x)", "残差分支 F(x)"),
-             "out": ("feature_map", "block output", "块输出")}
-    out = [{"name": "probs", "shape": shapes[0], "kind": "probabilities", "label": {"en": "class probabilities", "zh": "类别概率"}},
-           {"name": "ratios", "shape": shapes[1], "kind": "sequence",
-            "label": {"en": "|F(x)| / |x| per block (RMS)", "zh": "各块的 |F(x)| / |x|(均方根)"}}]
-    for k, shape in enumerate(shapes[2:]):
-        i, part = divmod(k, 3)
-        kind, en, zh = parts[("x", "fx", "out")[part]]
-        out.append({"name": f"block{i}_{('x', 'fx', 'out')[part]}", "shape": shape, "kind": kind,
-                    "label": {"en": f"block {i + 1}: {en}", "zh": f"第 {i + 1} 块:{zh}"}})
-    return out
+def outputs(n_blocks):
+    parts = {"x": ("shortcut x", "捷径 x"), "fx": ("residual branch F(x)", "残差分支 F(x)"), "out": ("block output", "块输出")}
+    return [Output("probs", "probabilities", {"en": "class probabilities", "zh": "类别概率"}),
+            Output("ratios", "block_ratios", {"en": "|F(x)| / |x| per block (RMS)", "zh": "各块的 |F(x)| / |x|\uff08均方根\uff09"}),
+            *[Output(f"block{i}_{part}", "feature_map", {"en": f"block {i + 1}: {en}", "zh": f"第 {i + 1} 块\uff1a{zh}"})
+              for i in range(n_blocks) for part, (en, zh) in parts.items()]]
 
 
 def main():
     ap = arguments(__doc__, None)
-    ap.add_argument("--model", choices=["resnet", "resnet-plain"], default="resnet")
+    ap.add_argument("--model", choices=VARIANTS, default="resnet")
     ap.add_argument("--depth", type=int, default=DEPTH)
     ap.add_argument("--log-only", action="store_true", help="train and log for the chart; export nothing")
     args = ap.parse_args()
     plain = args.model == "resnet-plain"
     run_name = f"{'plain' if plain else 'resnet'}-{args.depth}"
+    out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
     data = prepare(args.smoke, N_SAMPLES)
+    x_test, y_test = data["test"]
 
     net = ResNet(args.depth, residual=not plain)
-    history, seconds = train_classifier(net, data["fit"], {"val": data["val"], "test": data["test"]},
-                                        epochs=1 if args.smoke else EPOCHS, batch_size=BATCH, lr=LR,
-                                        weight_decay=WEIGHT_DECAY, max_steps=20 if args.smoke else None)
-    test_acc, _ = evaluate(net, *data["test"])
-    print(f"{run_name}: test accuracy {test_acc:.4f} on {len(data['test'][1])} images")
-    training = {"script": "training/resnet.py", "depth": args.depth, "residual": not plain, "epochs": len(history),
-                "batch_size": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
-                "augmentation": "random horizontal flip, random shift up to 2 px", "seconds": round(seconds, 1),
-                "seed": SEED, "smoke": args.smoke, "history": history}
-    if not args.smoke:
+    exported = Exported(net)
+    if args.from_shipped:
+        shipped = restore(out, exported, (x_test[:1],))
+        training, created = shipped["training"], shipped["created"]
+    else:
+        history, seconds = train_classifier(net, data["fit"], {"val": data["val"], "test": data["test"]},
+                                            epochs=1 if args.smoke else EPOCHS, batch_size=BATCH, lr=LR,
+                                            weight_decay=WEIGHT_DECAY, max_steps=20 if args.smoke else None)
+        training = {"script": "training/resnet.py", "depth": args.depth, "residual": not plain, "epochs": len(history),
+                    "batch_size": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
+                    "augmentation": "random horizontal flip, random shift up to 2 px", "seconds": round(seconds, 1),
+                    "seed": SEED, "smoke": args.smoke, "history": history}
+        created = None
+    test_acc, _ = evaluate(net, x_test, y_test)
+    print(f"{run_name}: test accuracy {test_acc:.4f} on {len(y_test)} images")
+    if not args.smoke and not args.from_shipped:
         os.makedirs(LOGS, exist_ok=True)
         with open(os.path.join(LOGS, f"{run_name}.json"), "w") as f:
             json.dump({"run": run_name, "test_accuracy": test_acc, **training}, f, indent=1)
     if args.log_only:
         return
 
-    out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
     os.makedirs(out, exist_ok=True)
+    samples, cases = classifier_samples(out, exported, data, N_SAMPLES)
+    preprocess = preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std")
     kind = {"en": "plain twin, no shortcuts", "zh": "无捷径的普通网络"} if plain else {"en": "residual", "zh": "残差网络"}
-    ship_classifier(out, net, Exported(net), output_names(len(net.blocks)), describe_outputs, data, N_SAMPLES, {
+    card = ship(out, {
         "slug": args.model,
-        "title": {"en": f"ResNet-{args.depth} ({kind['en']})", "zh": f"ResNet-{args.depth}({kind['zh']})"},
+        "title": {"en": f"ResNet-{args.depth} ({kind['en']})", "zh": f"ResNet-{args.depth}\uff08{kind['zh']}\uff09"},
+        "widget": "residual-explorer",
         "architecture": "ResNet (CIFAR form, option A shortcuts)" + (", shortcuts removed" if plain else ""),
         "script": "training/resnet.py",
-        "preprocess": preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std"),
-        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(data["test"][1])},
+        "labels": FASHION_LABELS,
+        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(y_test)},
+        "samples": samples,
+        "data": DATA_CARD,
         "training": training,
-    })
+        **({"created": created} if created else {}),
+    }, [Graph("model", exported, [Input("image", x_test[:1], "image", preprocess=preprocess)], outputs(len(net.blocks)), cases)],
+        export=not args.from_shipped)
+    if args.from_shipped:
+        check_unchanged(shipped, card, [("metrics", "test_accuracy"), ("samples", "predictions"), ("samples", "confidences")])
     print(f"wrote {out}")
 
 

@@ -3,6 +3,7 @@
     /usr/bin/python3 training/unet.py --model unet          # -> public/models/unet/
     /usr/bin/python3 training/unet.py --model unet-noskip   # the same net without skip connections
     /usr/bin/python3 training/unet.py --model unet --smoke --out /tmp/unet   # a few steps, for CI
+    /usr/bin/python3 training/unet.py --model unet --from-shipped   # rewrite card and goldens from the shipped weights
 
 What is kept from the paper: the U of four down steps (2x2 max-pool, then two 3x3 conv-ReLU) and four up
 steps (upsample x2, concatenate the encoder map of the same size, two 3x3 conv-ReLU), and a 1x1 output
@@ -12,23 +13,22 @@ of 11 classes (background + 10 garments) instead of 572x572 microscope tiles of 
 Scenes are made by common/scenes.py: training scenes only from the training split's garments, the
 held-out scenes only from the test split's.
 """
-import base64
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common.data import FASHION_LABELS, FASHION_SOURCE, fashion_mnist  # noqa: E402
-from common.export import (count_macs, count_params, environment, export_onnx, finish_card,  # noqa: E402
-                           golden_tensors, write_json)
+from common.export import write_json  # noqa: E402
+from common.golden import b64  # noqa: E402
 from common.loop import format_row, one_cycle, set_seed  # noqa: E402
+from common.restore import check_unchanged, restore  # noqa: E402
 from common.scenes import RECIPE, make_scenes  # noqa: E402
-from common.ship import arguments  # noqa: E402
+from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
 
 # ---- config: every default here produced the shipped models --------------------------------------------
 SEED = 1234
@@ -44,6 +44,7 @@ N_SCENES = 8             # held-out scenes shipped with their label maps (the fi
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKPOINTS = os.path.join(HERE, "checkpoints")
 CLASSES = 11
+VARIANTS = ["unet", "unet-noskip"]   # the shipped models this script makes (scripts/models.sh reads this)
 
 
 # region model
@@ -117,31 +118,19 @@ class Exported(nn.Module):
         return (probs, classes, *enc, *dec)
 
 
-def output_names(skip):
-    parts = ("up", "cat", "out") if skip else ("up", "out")
-    return (["probs", "classes"] + [f"enc{i}" for i in range(1, 5)] + ["bottleneck"]
-            + [f"dec{level}_{p}" for level in (4, 3, 2, 1) for p in parts])
-
-
-def describe_outputs(names, shapes):
+def outputs(skip):
+    """Probabilities, class map, the four encoder levels, the bottleneck and every decoder level's maps."""
     text = {"up": ("upsampled, before concatenation", "上采样后、拼接前"),
             "cat": ("after concatenation with the skip", "与跳跃连接拼接后"),
             "out": ("DoubleConv output", "DoubleConv 输出")}
-    out = []
-    for name, shape in zip(names, shapes):
-        if name == "probs":
-            spec = ("probabilities", "class probabilities per pixel", "每个像素的类别概率")
-        elif name == "classes":
-            spec = ("mask", "class map", "类别图")
-        elif name == "bottleneck":
-            spec = ("feature_map", "bottleneck", "瓶颈层")
-        elif name.startswith("enc"):
-            spec = ("feature_map", f"encoder level {name[3]}", f"编码器第 {name[3]} 层")
-        else:
-            level, part = name[3], name.split("_")[1]
-            spec = ("feature_map", f"decoder level {level}: {text[part][0]}", f"解码器第 {level} 层\uff1a{text[part][1]}")
-        out.append({"name": name, "shape": shape, "kind": spec[0], "label": {"en": spec[1], "zh": spec[2]}})
-    return out
+    parts = ("up", "cat", "out") if skip else ("up", "out")
+    return [Output("probs", "probabilities", {"en": "class probabilities per pixel", "zh": "每个像素的类别概率"}),
+            Output("classes", "mask", {"en": "class map", "zh": "类别图"}),
+            *[Output(f"enc{i}", "feature_map", {"en": f"encoder level {i}", "zh": f"编码器第 {i} 层"}) for i in range(1, 5)],
+            Output("bottleneck", "feature_map", {"en": "bottleneck", "zh": "瓶颈层"}),
+            *[Output(f"dec{level}_{p}", "feature_map", {"en": f"decoder level {level}: {text[p][0]}",
+                                                          "zh": f"解码器第 {level} 层\uff1a{text[p][1]}"})
+              for level in (4, 3, 2, 1) for p in parts]]
 
 
 def scene_set(split, seed, n):
@@ -202,21 +191,12 @@ def train(net, data, held, epochs, max_steps=None, log=print):
     return history, time.time() - start
 
 
-def b64(a):
-    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
-
-
-def ship(out, net, slug, held_u8, test_items, metrics, class_iou, training):
-    """model.onnx with every level of the U as outputs, the garments and scenes the widget offers,
-    golden tensors and the card."""
-    skip = net.ups[0].skip
-    names = output_names(skip)
-    exported = Exported(net).eval()
+@torch.no_grad()
+def scene_samples(out, exported, held_u8, test_items):
+    """Writes samples.json (the garments the widget's scene builder offers, and the first held-out scenes
+    with their label maps); returns the card's samples entry with PyTorch's class-pixel counts and IoU for
+    every shipped scene, and the golden cases (the first 3 scenes)."""
     images, maps = held_u8
-    to_x = lambda i: torch.from_numpy(images[i:i + 1]).float().div(255).unsqueeze(1)  # noqa: E731
-    export_onnx(exported, to_x(0), os.path.join(out, "model.onnx"), "image", names)
-    with torch.no_grad():
-        shapes = [list(o.shape) for o in exported(to_x(0))]
     items_u8, items_y = test_items
     picks = sorted(i for c in range(10) for i in (items_y == c).nonzero().flatten()[:N_ITEMS].tolist())
     write_json(os.path.join(out, "samples.json"), {
@@ -224,71 +204,78 @@ def ship(out, net, slug, held_u8, test_items, metrics, class_iou, training):
         "samples": [{"id": f"test-{i}", "test_index": i, "label": int(items_y[i]), "pixels": b64(items_u8[i].numpy())} for i in picks],
         "scenes": [{"id": f"scene-{i}", "pixels": b64(images[i]), "labels": b64(maps[i])} for i in range(N_SCENES)],
         "scene_size": RECIPE["size"]})
-    golden = golden_tensors(exported, [(f"scene-{i}", to_x(i)) for i in range(3)], names)
-    write_json(os.path.join(out, "golden.json"), {"tolerance": {"atol": 1e-4, "rtol": 1e-3}, "cases": golden})
-    with torch.no_grad():
-        predicted = [exported(to_x(i))[1][0] for i in range(N_SCENES)]
-    macs = count_macs(net, to_x(0))
-    kind = {"en": "with skip connections", "zh": "带跳跃连接"} if skip else {"en": "no skip connections", "zh": "无跳跃连接"}
-    return finish_card(out, {
-        "slug": slug,
-        "title": {"en": f"UNet ({kind['en']})", "zh": f"UNet({kind['zh']})"},
-        "architecture": "UNet, scaled; batch norm, same padding, bilinear upsampling" + ("" if skip else ", skip connections removed"),
-        "script": "training/unet.py",
-        "preprocess": {"width": RECIPE["size"], "height": RECIPE["size"], "channels": 1, "colour": "grey",
-                       "pixel_range": [0, 1], "mean": [0.0], "std": [1.0], "background": "dark",
-                       "note": "pixels are scaled to [0,1]; no further normalisation"},
-        "metrics": metrics,
-        "class_iou": class_iou,
-        "params": count_params(net), "macs": macs, "flops": 2 * macs,
-        "inputs": [{"name": "image", "shape": [1, 1, RECIPE["size"], RECIPE["size"]], "dtype": "float32"}],
-        "outputs": describe_outputs(names, shapes),
-        "labels": {lang: [{"en": "background", "zh": "背景"}[lang], *FASHION_LABELS[lang]] for lang in ("en", "zh")},
-        "scene": RECIPE,
-        "samples": {"file": "samples.json", "golden": "golden.json",
-                    # Per shipped scene, the predicted pixel count of every class: a compact check on the class map.
-                    "predictions": [],
-                    "class_pixels": [torch.bincount(p.flatten().long(), minlength=CLASSES).tolist() for p in predicted],
-                    "scene_mean_iou": [round(scene_iou(p, maps[i]), 6) for i, p in enumerate(predicted)]},
-        "data": {**FASHION_SOURCE, "scenes": f"{training['train_scenes']} training scenes from training-split garments; "
-                 f"{metrics['held_out_scenes']} held-out scenes from test-split garments (common/scenes.py)"},
-        "training": {**training, **environment()},
-        "created": time.strftime("%Y-%m-%d"),
-    })
+    x = torch.from_numpy(images[:N_SCENES]).float().div(255).unsqueeze(1)     # (N_SCENES, 1, 96, 96)
+    exported.eval()
+    predicted = [exported(x[i:i + 1])[1][0] for i in range(N_SCENES)]
+    entry = {"file": "samples.json", "predictions": [],
+             # Per shipped scene, the predicted pixel count of every class: a compact check on the class map.
+             "class_pixels": [torch.bincount(p.flatten(), minlength=CLASSES).tolist() for p in predicted],
+             "scene_mean_iou": [round(scene_iou(p, maps[i]), 6) for i, p in enumerate(predicted)]}
+    return entry, [(f"scene-{i}", (x[i:i + 1],)) for i in range(3)]
 
 
 def main():
     ap = arguments(__doc__, None)
-    ap.add_argument("--model", choices=["unet", "unet-noskip"], default="unet")
+    ap.add_argument("--model", choices=VARIANTS, default="unet")
     ap.add_argument("--export-only", action="store_true", help="export the checkpoint of an earlier run")
     args = ap.parse_args()
     skip = args.model == "unet"
+    out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
     n_train, n_held = (256, 64) if args.smoke else (TRAIN_SCENES, HELD_OUT)
     held_u8, held = scene_set("t10k", SEED + 1, n_held)
     net = UNet(skip=skip)
+    exported = Exported(net)
     ckpt = os.path.join(CHECKPOINTS, f"{args.model}{'-smoke' if args.smoke else ''}.pt")
-    if args.export_only:
-        saved = torch.load(ckpt)
-        net.load_state_dict(saved["state"])
-        history, seconds = saved["history"], saved["seconds"]
+    created = None
+    if args.from_shipped:
+        shipped = restore(out, exported, (held[0][:1],))
+        training, created = shipped["training"], shipped["created"]
     else:
-        # The training scenes are only made when training: an export needs just the held-out ones.
-        _, data = scene_set("train", SEED, n_train)
-        history, seconds = train(net, data, held, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
-        os.makedirs(CHECKPOINTS, exist_ok=True)
-        torch.save({"state": net.state_dict(), "history": history, "seconds": seconds}, ckpt)
+        if args.export_only:
+            saved = torch.load(ckpt)
+            net.load_state_dict(saved["state"])
+            history, seconds = saved["history"], saved["seconds"]
+        else:
+            # The training scenes are only made when training: an export needs just the held-out ones.
+            _, data = scene_set("train", SEED, n_train)
+            history, seconds = train(net, data, held, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
+            os.makedirs(CHECKPOINTS, exist_ok=True)
+            torch.save({"state": net.state_dict(), "history": history, "seconds": seconds}, ckpt)
+        training = {"script": "training/unet.py", "skip": skip, "widths": list(WIDTHS), "epochs": len(history),
+                    "batch_size": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
+                    "loss": "per-pixel cross-entropy", "train_scenes": n_train, "seconds": round(seconds, 1),
+                    "seed": SEED, "smoke": args.smoke, "history": history}
     m = segmentation_metrics(net, *held)
     print(f"{args.model}: mean IoU {m['mean_iou']:.4f}, pixel accuracy {m['pixel_accuracy']:.4f} on {len(held[0])} held-out scenes")
-    out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
+
     os.makedirs(out, exist_ok=True)
-    metrics = {"mean_iou": round(m["mean_iou"], 4), "pixel_accuracy": round(m["pixel_accuracy"], 4),
-               "held_out_scenes": len(held[0])}
-    ship(out, net, args.model, held_u8, fashion_mnist("t10k"), metrics, [round(v, 4) for v in m["iou"]], {
-        "script": "training/unet.py", "skip": skip, "widths": list(WIDTHS), "epochs": len(history), "batch_size": BATCH,
-        "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule", "loss": "per-pixel cross-entropy",
-        "train_scenes": n_train, "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history})
+    samples, cases = scene_samples(out, exported, held_u8, fashion_mnist("t10k"))
+    kind = {"en": "with skip connections", "zh": "带跳跃连接"} if skip else {"en": "no skip connections", "zh": "无跳跃连接"}
+    preprocess = {"width": RECIPE["size"], "height": RECIPE["size"], "channels": 1, "colour": "grey",
+                  "pixel_range": [0, 1], "mean": [0.0], "std": [1.0], "background": "dark",
+                  "note": "pixels are scaled to [0,1]; no further normalisation"}
+    card = ship(out, {
+        "slug": args.model,
+        "title": {"en": f"UNet ({kind['en']})", "zh": f"UNet\uff08{kind['zh']}\uff09"},
+        "widget": "segmentation-explorer",
+        "architecture": "UNet, scaled; batch norm, same padding, bilinear upsampling" + ("" if skip else ", skip connections removed"),
+        "script": "training/unet.py",
+        "labels": {lang: [{"en": "background", "zh": "背景"}[lang], *FASHION_LABELS[lang]] for lang in ("en", "zh")},
+        "metrics": {"mean_iou": round(m["mean_iou"], 4), "pixel_accuracy": round(m["pixel_accuracy"], 4),
+                    "held_out_scenes": len(held[0])},
+        "class_iou": [round(v, 4) for v in m["iou"]],
+        "scene": RECIPE,
+        "samples": samples,
+        "data": {**FASHION_SOURCE, "scenes": f"{training['train_scenes']} training scenes from training-split garments; "
+                 f"{len(held[0])} held-out scenes from test-split garments (common/scenes.py)"},
+        "training": training,
+        **({"created": created} if created else {}),
+    }, [Graph("model", exported, [Input("image", held[0][:1], "image", preprocess=preprocess)], outputs(skip), cases)],
+        export=not args.from_shipped)
+    if args.from_shipped:
+        check_unchanged(shipped, card, [("metrics",), ("class_iou",), ("samples", "class_pixels"), ("samples", "scene_mean_iou")])
     print(f"wrote {out}")
 
 

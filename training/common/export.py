@@ -1,18 +1,19 @@
-"""ONNX export, golden tensors and the model card.
-
-The card (card.json) is the model's contract with the site: shapes, output meanings, labels, preprocessing
-and the numbers this script measured. The golden tensors let onnxruntime-node and the browser prove they
-compute what PyTorch computed."""
+"""ONNX export, hashes and the multiply-accumulate count of a model."""
 import hashlib
 import json
-import os
 import platform
+from collections import Counter
 
 import onnx
 import torch
-import torch.nn as nn
+from torch.overrides import TorchFunctionMode
 
 OPSET = 17  # the highest opset torch 1.13 can write; LayerNormalization is one op from 17 on
+
+# ONNX element types of the tensors a card may name (onnx.TensorProto values), and back.
+ONNX_DTYPES = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64",
+               onnx.TensorProto.INT32: "int32", onnx.TensorProto.BOOL: "bool"}
+TORCH_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.int32: "int32", torch.bool: "bool"}
 
 
 def sha256(path):
@@ -20,35 +21,96 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def count_params(model):
-    return sum(p.numel() for p in model.parameters())
+def count_params(*modules):
+    """Parameters of the modules together, each counted once (an encoder and a decoder share embeddings)."""
+    unique = {id(p): p for m in modules for p in m.parameters()}
+    return sum(p.numel() for p in unique.values())
+
+
+def _macs(name, args, kwargs, out):
+    """Multiply-accumulates of one call of a counted function, or None for a function that is not counted."""
+    if name in ("conv1d", "conv2d", "conv3d"):
+        weight = args[1] if len(args) > 1 else kwargs["weight"]
+        return out.numel() * weight[0].numel()          # every output element sums C_in/groups × kernel products
+    if name == "linear":
+        weight = args[1] if len(args) > 1 else kwargs["weight"]
+        return out.numel() * weight.shape[-1]
+    if name in ("matmul", "__matmul__", "mm", "bmm"):
+        return out.numel() * args[0].shape[-1]
+    if name in ("addmm", "baddbmm"):
+        return out.numel() * args[1].shape[-1]
+    if name == "__rmatmul__":                            # b.__rmatmul__(a) is a @ b
+        return out.numel() * args[1].shape[-1]
+    if name == "einsum":
+        # Two operands: one multiply-accumulate per combination of all the indices.
+        equation = args[0]
+        operands = args[1] if len(args) == 2 and isinstance(args[1], (list, tuple)) else args[1:]
+        sizes = {}
+        for term, t in zip(equation.replace(" ", "").split("->")[0].split(","), operands):
+            sizes.update(zip(term, t.shape))
+        total = 1
+        for s in sizes.values():
+            total *= s
+        return total
+    return None
+
+
+# What count_macs counts and leaves out, said in the card's flops_note; {calls} lists the calls it saw.
+MACS_NOTE = {
+    "en": "Multiply-accumulates of one run of every graph at the input shapes in this card, counted for "
+          "convolutions (module or functional, so a fixed 1x1 channel sum counts too), linear layers and matrix "
+          "products (matmul, @, bmm, einsum): here {calls}; flops = 2 x macs. Not counted: element-wise operations "
+          "(activations, bias and residual additions, scaling), softmax, normalisation (batch, layer and local "
+          "response norm, apart from any convolution inside them), pooling, resizing, padding, slicing, "
+          "concatenation, argmax and embedding lookups.",
+    "zh": "按本卡片中的输入形状把每个计算图运行一次所需的乘加次数，计入卷积（模块或函数调用，因此固定的 1×1 "
+          "通道求和也算在内）、全连接层和矩阵乘法（matmul、@、bmm、einsum）：本模型为 {calls}；flops = 2 × macs。"
+          "不计入：逐元素运算（激活函数、偏置与残差相加、缩放）、softmax、归一化（批归一化、层归一化和局部响应归一化中"
+          "卷积以外的部分）、池化、缩放尺寸、填充、切片、拼接、argmax 和嵌入查表。",
+}
+
+
+class MacCounter(TorchFunctionMode):
+    """Counts multiply-accumulates of every torch function call made inside `with MacCounter() as c:`,
+    whether it comes from a module (nn.Conv2d calls F.conv2d) or from a functional call in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.macs = 0
+        self.calls = Counter()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        name = getattr(func, "__name__", "")
+        macs = _macs(name, args, kwargs, out)
+        if macs is not None:
+            self.macs += int(macs)
+            self.calls[name.strip("_").replace("rmatmul", "matmul")] += 1
+        return out
 
 
 @torch.no_grad()
-def count_macs(model, example):
-    """Multiply-accumulates of one forward pass, counted for Conv2d and Linear layers (the rest is negligible)."""
-    macs = []
-
-    def conv_hook(m, inp, out):
-        macs.append(out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1])
-
-    def linear_hook(m, inp, out):
-        macs.append(out.numel() * m.in_features)
-
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
-    model.eval()
-    model(example)
-    for h in hooks:
-        h.remove()
-    return int(sum(macs))
+def count_macs(runs):
+    """Multiply-accumulates of `runs`, a list of (module, inputs tuple), each run once in eval mode.
+    Returns (macs, {"en", "zh"}: what was counted and what was not)."""
+    with MacCounter() as counter:
+        for module, inputs in runs:
+            module.eval()
+            module(*inputs)
+    calls = sorted(counter.calls.items())
+    return counter.macs, {
+        "en": MACS_NOTE["en"].format(calls=", ".join(f"{n} {name} calls" for name, n in calls)),
+        "zh": MACS_NOTE["zh"].format(calls="、".join(f"{n} 次 {name} 调用" for name, n in calls)),
+    }
 
 
-def export_onnx(module, example, path, input_name, output_names):
-    """Traces `module` (which returns one tensor per name) to ONNX with static shapes."""
+def export_onnx(module, example, path, input_names, output_names, dynamic_axes=None):
+    """Traces `module` (inputs `example`, a tuple; one output tensor per name) to ONNX. `dynamic_axes`
+    maps an input or output name to {axis: symbolic name} for sizes that vary (a sequence length)."""
     module.eval()
-    torch.onnx.export(module, (example,), path, opset_version=OPSET, input_names=[input_name],
-                      output_names=output_names, do_constant_folding=True)
+    torch.onnx.export(module, tuple(example), path, opset_version=OPSET, input_names=list(input_names),
+                      output_names=list(output_names), dynamic_axes=dynamic_axes or None, do_constant_folding=True)
     model = onnx.load(path)
     for out, name in zip(model.graph.output, output_names):
         if out.name != name:
@@ -60,30 +122,12 @@ def export_onnx(module, example, path, input_name, output_names):
     onnx.save(model, path)
 
 
-def summarise(t, points=64):
-    """A compact fingerprint of a tensor: statistics and the values at `points` evenly spaced flat indices
-    (all values when the tensor is small)."""
-    flat = t.detach().float().flatten()
-    n = flat.numel()
-    idx = list(range(n)) if n <= points * 4 else [round(i * (n - 1) / (points - 1)) for i in range(points)]
-    return {
-        "shape": list(t.shape),
-        "mean": flat.mean().item(),
-        "absmax": flat.abs().max().item(),
-        "idx": idx,
-        "val": [flat[i].item() for i in idx],
-    }
-
-
-@torch.no_grad()
-def golden_tensors(module, inputs, output_names):
-    """PyTorch's outputs for a few inputs: [{sample, outputs: {name: summary}}]."""
-    module.eval()
-    golden = []
-    for sample, x in inputs:
-        outs = module(x)
-        golden.append({"sample": sample, "outputs": {n: summarise(o) for n, o in zip(output_names, outs)}})
-    return golden
+def onnx_signature(path):
+    """([(name, dtype)] of the graph's inputs, [name] of its outputs), to check a card against its file."""
+    graph = onnx.load(path).graph
+    inputs = [(i.name, ONNX_DTYPES.get(i.type.tensor_type.elem_type, str(i.type.tensor_type.elem_type)))
+              for i in graph.input]
+    return inputs, [o.name for o in graph.output]
 
 
 def write_json(path, obj):
@@ -95,12 +139,3 @@ def write_json(path, obj):
 def environment():
     return {"torch": torch.__version__, "onnx": onnx.__version__, "python": platform.python_version(),
             "threads": torch.get_num_threads()}
-
-
-def finish_card(out_dir, card):
-    """Adds what is derived from the exported file itself, then writes card.json."""
-    model_path = os.path.join(out_dir, "model.onnx")
-    card["sha256"] = sha256(model_path)
-    card["bytes"] = os.path.getsize(model_path)
-    write_json(os.path.join(out_dir, "card.json"), card)
-    return card

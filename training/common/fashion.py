@@ -5,11 +5,13 @@ import os
 
 import torch
 
-from .data import fashion_mnist
+from .data import FASHION_SOURCE, fashion_mnist
 from .export import write_json
 from .loop import normalise
 
 VAL_SIZE = 5000  # taken from the training split to watch over-fitting; the test set is never trained on
+GOLDEN = 3       # shipped samples that also carry golden tensors
+DATA_CARD = {**FASHION_SOURCE, "validation": f"{VAL_SIZE} images held out of the training split"}
 
 
 def prepare(smoke=False, n_samples=32):
@@ -52,3 +54,18 @@ def write_samples(out_dir, test_u8, test_y, picks):
 def preprocess_card(mean, std, note):
     return {"width": 28, "height": 28, "channels": 1, "colour": "grey", "pixel_range": [0, 1],
             "mean": [mean], "std": [std], "background": "dark", "note": note}
+
+
+@torch.no_grad()
+def classifier_samples(out_dir, exported, data, n):
+    """Writes samples.json (the first test images of each class); returns the card's samples entry with
+    PyTorch's predictions for them, and the golden cases (the first GOLDEN samples). `exported` returns
+    the class probabilities first."""
+    x_test, test_y = data["test"]
+    picks = pick_samples(test_y, n)
+    samples = write_samples(out_dir, data["test_u8"], test_y, picks)
+    exported.eval()
+    probs = exported(x_test[picks])[0]
+    entry = {"file": "samples.json", "predictions": probs.argmax(1).tolist(),
+             "confidences": [round(p, 4) for p in probs.max(1).values.tolist()]}
+    return entry, [(s["id"], (x_test[[i]],)) for s, i in zip(samples[:GOLDEN], picks)]
