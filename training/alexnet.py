@@ -31,6 +31,7 @@ LR = 2e-3             # peak of the one-cycle schedule
 WEIGHT_DECAY = 5e-4   # the paper used 5e-4 too (with SGD)
 N_SAMPLES = 32        # test images shipped for the widget
 OUT = os.path.join(os.path.dirname(__file__), "..", "public", "models", "alexnet")
+VARIANTS = ["alexnet"]  # the shipped model this script makes (scripts/models.sh reads this)
 
 
 # region model
