@@ -4,7 +4,10 @@ A scene is a SIZE x SIZE grey image: a textured, noisy background with 2-5 garme
 positions and sizes, allowed to overlap a little. Its label map gives every pixel the class of the
 garment drawn on top there (1-10) or 0 for background; the masks are the garments' own pixels (those
 brighter than MASK_THRESHOLD after resizing). The widget composes scenes with the same recipe in
-TypeScript (src/lib/input/scene.ts) from the RECIPE written into the card, so the two must change together.
+TypeScript (src/lib/input/scene.ts) from the RECIPE written into the card, so the two must change together:
+both split a scene into its random draws and a deterministic composition (place, render), and
+tests/fixtures/scenes.json, written from this file by training/scene_fixture.py, holds explicit draws and
+what this file composes from them, which the TypeScript composer must reproduce.
 """
 import math
 
@@ -36,42 +39,81 @@ def resize_bilinear(img, out):
 
 
 # region compose
-def background(rng, size, recipe=RECIPE):
+def draw_background(rng, recipe=RECIPE):
+    """The background's random numbers: a base brightness and, per sine wave, its direction, amplitude and phase."""
     bg = recipe["background"]
-    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
-    img = np.full((size, size), rng.uniform(*bg["base"]))
+    base, waves = rng.uniform(*bg["base"]), []
     for _ in range(bg["waves"]):
         fx, fy = rng.integers(-bg["frequency"], bg["frequency"] + 1, size=2)
-        img += rng.uniform(*bg["amplitude"]) * np.sin(2 * math.pi * (fx * x + fy * y) / size + rng.uniform(0, 2 * math.pi))
-    return img
+        waves.append((int(fx), int(fy), rng.uniform(*bg["amplitude"]), rng.uniform(0, 2 * math.pi)))
+    return {"base": base, "waves": waves}
+
+
+def draw_garments(rng, n_items, recipe=RECIPE):
+    """Per garment: which of the n_items, its side, whether it is mirrored, its gain, and the positions
+    to try. A generator, so the numbers are drawn only as place() uses them."""
+    size = recipe["size"]
+    for _ in range(rng.integers(recipe["count"][0], recipe["count"][1] + 1)):
+        k = int(rng.integers(n_items))
+        side = int(rng.integers(recipe["scale"][0], recipe["scale"][1] + 1))
+        flip = bool(rng.random() < 0.5)
+        gain = rng.uniform(*recipe["gain"])
+        positions = (tuple(int(v) for v in rng.integers(0, size - side + 1, size=2)) for _ in range(recipe["tries"]))
+        yield {"index": k, "side": side, "flip": flip, "gain": gain, "positions": positions}
+
+
+def garment_patch(item, side, flip, recipe=RECIPE):
+    """A uint8 garment resized to side x side in [0, 1], mirrored if asked, and its mask."""
+    garment = resize_bilinear(item.astype(np.float64) / 255.0, side)
+    if flip:
+        garment = garment[:, ::-1]
+    return garment, garment > recipe["mask_threshold"]
+
+
+def place(items, labels, garments, recipe=RECIPE):
+    """Puts each garment at the first of its positions where its mask covers at most max_overlap of the
+    garments placed before it; a garment that fits nowhere is dropped. Returns the placed garments."""
+    size = recipe["size"]
+    label = np.zeros((size, size), np.uint8)
+    placed = []
+    for g in garments:
+        patch, mask = garment_patch(items[g["index"]], g["side"], g["flip"], recipe)
+        for top, left in g["positions"]:
+            window = label[top:top + g["side"], left:left + g["side"]]
+            if (window[mask] != BACKGROUND).mean() <= recipe["max_overlap"]:
+                window[mask] = labels[g["index"]] + 1
+                placed.append({"index": g["index"], "side": g["side"], "gain": g["gain"], "top": top, "left": left,
+                               "patch": patch, "mask": mask})
+                break
+    return placed
+
+
+def render(background, placed, labels, noise, recipe=RECIPE):
+    """The scene: background waves, the placed garments in order (later ones on top), then `noise`
+    (standard normal, one per pixel) times noise_std. Returns (image float32 (S, S) in [0, 1], label map
+    uint8 (S, S): 0 for background, class c as c + 1)."""
+    size = recipe["size"]
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    image = np.full((size, size), background["base"])
+    for fx, fy, amplitude, phase in background["waves"]:
+        image += amplitude * np.sin(2 * math.pi * (fx * x + fy * y) / size + phase)
+    label = np.zeros((size, size), np.uint8)
+    for p in placed:
+        window = (slice(p["top"], p["top"] + p["side"]), slice(p["left"], p["left"] + p["side"]))
+        image[window][p["mask"]] = p["gain"] * p["patch"][p["mask"]]
+        label[window][p["mask"]] = labels[p["index"]] + 1
+    image += recipe["noise_std"] * noise
+    return np.clip(image, 0, 1).astype(np.float32), label
 
 
 def compose(rng, items, labels, recipe=RECIPE):
-    """One scene from garments drawn out of `items` (uint8 (N, 28, 28)) with class ids `labels`.
-    Returns (image float32 (S, S) in [0, 1], label map uint8 (S, S), the pasted garments' indices)."""
-    size = recipe["size"]
-    image = background(rng, size, recipe)
-    label = np.zeros((size, size), np.uint8)
-    used = []
-    for _ in range(rng.integers(recipe["count"][0], recipe["count"][1] + 1)):
-        k = int(rng.integers(len(items)))
-        side = int(rng.integers(recipe["scale"][0], recipe["scale"][1] + 1))
-        garment = resize_bilinear(items[k].astype(np.float64) / 255.0, side)
-        if rng.random() < 0.5:
-            garment = garment[:, ::-1]
-        mask = garment > recipe["mask_threshold"]
-        gain = rng.uniform(*recipe["gain"])
-        for _ in range(recipe["tries"]):
-            top, left = rng.integers(0, size - side + 1, size=2)
-            covered = label[top:top + side, left:left + side][mask] != BACKGROUND
-            if covered.mean() <= recipe["max_overlap"]:
-                window = (slice(top, top + side), slice(left, left + side))
-                image[window][mask] = gain * garment[mask]
-                label[window][mask] = labels[k] + 1
-                used.append(k)
-                break
-    image += rng.normal(0, recipe["noise_std"], size=image.shape)
-    return np.clip(image, 0, 1).astype(np.float32), label, used
+    """One random scene from garments `items` (uint8 (N, 28, 28)) with class ids `labels`.
+    Returns (image, label map, the pasted garments' indices)."""
+    background = draw_background(rng, recipe)
+    placed = place(items, labels, draw_garments(rng, len(items), recipe), recipe)
+    noise = rng.standard_normal((recipe["size"], recipe["size"]))
+    image, label = render(background, placed, labels, noise, recipe)
+    return image, label, [p["index"] for p in placed]
 # endregion compose
 
 
