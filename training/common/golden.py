@@ -89,12 +89,12 @@ def case(sample, graph, inputs, outputs):
 
 
 def compare(old_cases, outputs, tolerance=TOLERANCE):
-    """Compares what `old_cases` stored (values, mean, absmax) with `outputs` {sample: {name: tensor}}
-    computed now in float32. Returns (max |diff|, worst |diff| / (atol + rtol |old|), where that was)."""
+    """Compares what `old_cases` stored (values, mean, absmax) with `outputs` {(graph, sample): {name: tensor}}
+    computed now in float32 (a case of the 64-point format 1 has no graph: it is "model"). Returns (max |diff|, worst |diff| / (atol + rtol |old|), where that was)."""
     max_diff, worst, where = 0.0, 0.0, None
     for old in old_cases:
         for name, entry in old["outputs"].items():
-            now = outputs[old["sample"]][name].detach().float().numpy().ravel().astype(np.float64)
+            now = outputs[old.get("graph", "model"), old["sample"]][name].detach().float().numpy().ravel().astype(np.float64)
             idx, expected = stored_values(entry)
             got = np.concatenate([now[idx], [now.mean(), np.abs(now).max()]])
             expected = np.concatenate([expected, [entry["mean"], entry["absmax"]]])

@@ -95,9 +95,26 @@ def validate_card(card, schema_path=CARD_SCHEMA):
         validator = jsonschema.Draft202012Validator(json.load(f))
     problems = []
     for error in validator.iter_errors(card):
-        # For a choice of shapes (an input's kind), the branch that came closest says what is wrong.
-        error = jsonschema.exceptions.best_match(error.context) if error.context else error
-        problems.append(f"  {error.json_path}: {error.message}")
+        errors = [error]
+        if error.context:
+            # A choice of shapes (an input by its kind): report the branch whose kind matched, else the closest.
+            branches = {}
+            for e in error.context:
+                branches.setdefault(e.relative_schema_path[0], []).append(e)
+            matched = [b for b in branches.values() if not any("kind" in e.path for e in b)]
+            kinds = [b.get("properties", {}).get("kind", {}).get("const") for b in error.validator_value]
+            if len(matched) == 1:
+                errors = matched[0]
+            elif isinstance(error.instance, dict) and error.instance.get("kind") not in kinds:
+                problems.append(f"  {error.json_path}.kind: {error.instance.get('kind')!r} is not one of {kinds}")
+                continue
+            else:
+                errors = [jsonschema.exceptions.best_match(error.context)]
+        problems += [f"  {e.json_path}: {e.message}" for e in errors]
+    # What the JSON Schema cannot say: every file the card names is listed, with its hash, in `files`.
+    named = [card["samples"]["file"], card["samples"]["golden"]]
+    named += [i["vocab"] for g in card["graphs"] for i in g["inputs"] if "vocab" in i]
+    problems += [f"  files: {name} is named in the card but not listed" for name in named if name not in card["files"]]
     if problems:
         raise SystemExit(f"card.json for {card.get('slug')} does not match {schema_path}:\n" + "\n".join(sorted(problems)))
 
@@ -113,8 +130,7 @@ def ship(out_dir, card, graphs, files=("samples.json",), export=True, macs_runs=
     os.makedirs(out_dir, exist_ok=True)
     for g in graphs:
         if export:
-            names = [i.name for i in g.inputs] + [o.name for o in g.outputs]
-            dims = {n: d for n, d in zip(names, [i.dims for i in g.inputs] + [o.dims for o in g.outputs]) if d}
+            dims = {x.name: x.dims for x in [*g.inputs, *g.outputs] if x.dims}
             export_onnx(g.module, [i.example for i in g.inputs], os.path.join(out_dir, g.file),
                         [i.name for i in g.inputs], [o.name for o in g.outputs], dims)
         elif not os.path.exists(os.path.join(out_dir, g.file)):
@@ -124,8 +140,8 @@ def ship(out_dir, card, graphs, files=("samples.json",), export=True, macs_runs=
     for g in graphs:
         for sample, tensors in g.cases:
             inputs = dict(zip([i.name for i in g.inputs], tensors))
-            outputs[sample] = golden.run(g.module, inputs, [o.name for o in g.outputs])
-            cases.append(golden.case(sample, g.name, inputs, outputs[sample]))
+            outputs[g.name, sample] = golden.run(g.module, inputs, [o.name for o in g.outputs])
+            cases.append(golden.case(sample, g.name, inputs, outputs[g.name, sample]))
     golden_path = os.path.join(out_dir, "golden.json")
     if not export:
         with open(golden_path, encoding="utf-8") as f:
