@@ -57,13 +57,13 @@ def _macs(name, args, kwargs, out):
 
 # What count_macs counts and leaves out, said in the card's flops_note; {calls} lists the calls it saw.
 MACS_NOTE = {
-    "en": "Multiply-accumulates of one run of every graph at the input shapes in this card, counted for "
+    "en": "Multiply-accumulates of {what}, counted for "
           "convolutions (module or functional, so a fixed 1x1 channel sum counts too), linear layers and matrix "
           "products (matmul, @, bmm, einsum): here {calls}; flops = 2 x macs. Not counted: element-wise operations "
           "(activations, bias and residual additions, scaling), softmax, normalisation (batch, layer and local "
           "response norm, apart from any convolution inside them), pooling, resizing, padding, slicing, "
           "concatenation, argmax and embedding lookups.",
-    "zh": "按本卡片中的输入形状把每个计算图运行一次所需的乘加次数，计入卷积（模块或函数调用，因此固定的 1×1 "
+    "zh": "{what}所需的乘加次数，计入卷积（模块或函数调用，因此固定的 1×1 "
           "通道求和也算在内）、全连接层和矩阵乘法（matmul、@、bmm、einsum）：本模型为 {calls}；flops = 2 × macs。"
           "不计入：逐元素运算（激活函数、偏置与残差相加、缩放）、softmax、归一化（批归一化、层归一化和局部响应归一化中"
           "卷积以外的部分）、池化、缩放尺寸、填充、切片、拼接、argmax 和嵌入查表。",
@@ -90,18 +90,22 @@ class MacCounter(TorchFunctionMode):
         return out
 
 
+EVERY_GRAPH = {"en": "one run of every graph at the input shapes in this card",
+               "zh": "按本卡片中的输入形状把每个计算图运行一次"}
+
+
 @torch.no_grad()
-def count_macs(runs):
-    """Multiply-accumulates of `runs`, a list of (module, inputs tuple), each run once in eval mode.
-    Returns (macs, {"en", "zh"}: what was counted and what was not)."""
+def count_macs(runs, what=EVERY_GRAPH):
+    """Multiply-accumulates of `runs`, a list of (module, inputs tuple), each run once in eval mode; `what`
+    says in both languages what those runs are. Returns (macs, {"en", "zh"}: what was counted and what not)."""
     with MacCounter() as counter:
         for module, inputs in runs:
             module.eval()
             module(*inputs)
     calls = sorted(counter.calls.items())
     return counter.macs, {
-        "en": MACS_NOTE["en"].format(calls=", ".join(f"{n} {name} calls" for name, n in calls)),
-        "zh": MACS_NOTE["zh"].format(calls="、".join(f"{n} 次 {name} 调用" for name, n in calls)),
+        "en": MACS_NOTE["en"].format(what=what["en"], calls=", ".join(f"{n} {name} calls" for name, n in calls)),
+        "zh": MACS_NOTE["zh"].format(what=what["zh"], calls="、".join(f"{n} 次 {name} 调用" for name, n in calls)),
     }
 
 

@@ -119,14 +119,15 @@ def validate_card(card, schema_path=CARD_SCHEMA):
         raise SystemExit(f"card.json for {card.get('slug')} does not match {schema_path}:\n" + "\n".join(sorted(problems)))
 
 
-def ship(out_dir, card, graphs, files=("samples.json",), export=True, macs_runs=None):
+def ship(out_dir, card, graphs, files=("samples.json",), export=True, macs_runs=None, macs_what=None):
     """Writes each graph's ONNX file (unless export is False: then the shipped files stay byte for byte,
     and the new golden tensors must agree with the old golden.json), golden.json and card.json.
 
     `card` holds the script's own fields (slug, title, widget, architecture, script, labels, metrics,
     samples, data, training …); graphs, files with their hashes, params, macs, flops and flops_note are
     derived here. `files` are the other files the script wrote into out_dir. `macs_runs` is what one
-    forward pass means, as [(module, inputs)]; by default every graph once on its example inputs."""
+    forward pass means, as [(module, inputs)], and `macs_what` says so in both languages; by default
+    every graph once on its example inputs."""
     os.makedirs(out_dir, exist_ok=True)
     for g in graphs:
         if export:
@@ -153,7 +154,8 @@ def ship(out_dir, card, graphs, files=("samples.json",), export=True, macs_runs=
             raise SystemExit(f"{card['slug']}: the weights read back do not reproduce the shipped golden tensors")
     write_json(golden_path, {"format": golden.FORMAT, "cases": cases})
 
-    macs, note = count_macs(macs_runs or [(g.module, tuple(i.example for i in g.inputs)) for g in graphs])
+    macs, note = (count_macs(macs_runs, macs_what) if macs_runs
+                  else count_macs([(g.module, tuple(i.example for i in g.inputs)) for g in graphs]))
     head = {k: card[k] for k in ("slug", "title", "widget", "architecture", "script")}
     listed = [*files, "golden.json"]
     full = {
