@@ -3,19 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { enNumber, parseDigits, zhNumber } from '../../src/lib/input/numwords';
-import { TokenError, decode, encode, type Vocabulary } from '../../src/lib/input/tokens';
+import { TokenError, decode, encode, parseVocabulary } from '../../src/lib/input/tokens';
 
 const fixture = JSON.parse(readFileSync('tests/fixtures/numwords.json', 'utf8')) as {
   vocab: string[];
   cases: { n: number; zh: string; en: string; zh_ids: number[]; en_ids: number[] }[];
 };
-const vocab: Vocabulary = {
-  tokens: fixture.vocab,
-  special: { pad: 0, bos: 1, eos: 2 },
-  split: { zh: { by: 'char' }, en: { by: 'word', separate: ['-'] } },
-  max_len: 24,
-  aliases: { 两: '二' },
-};
+/** The vocabulary file the Transformer ships, with the splitting rules the widget tokenises by. */
+const vocab = parseVocabulary(JSON.parse(readFileSync('public/models/transformer/vocab.json', 'utf8')));
 
 describe('numbers in words', () => {
   it(`render exactly as Python does for all ${fixture.cases.length} fixture integers`, () => {
@@ -40,6 +35,10 @@ describe('numbers in words', () => {
 });
 
 describe('tokens', () => {
+  it('the shipped vocabulary is the one the training pairs were encoded with', () => {
+    expect(vocab.tokens).toEqual(fixture.vocab);
+  });
+
   it('encode the fixture texts to the ids Python used in training, and decode back', () => {
     for (const c of fixture.cases) {
       expect(encode(vocab, c.zh, 'zh'), c.zh).toEqual(c.zh_ids);
@@ -67,6 +66,6 @@ describe('tokens', () => {
     expect(problem(() => encode(vocab, 'thirty-five grand', 'en'))).toEqual({ kind: 'unknown', token: 'grand', position: 3 });
     expect(problem(() => encode(vocab, '三万二千整', 'zh'))).toEqual({ kind: 'unknown', token: '整', position: 4 });
     expect(problem(() => encode(vocab, '   ', 'en'))).toEqual({ kind: 'empty' });
-    expect(problem(() => encode(vocab, '一'.repeat(23), 'zh', 2))).toEqual({ kind: 'too-long', count: 23, max: 22 });
+    expect(problem(() => encode(vocab, '一'.repeat(vocab.max_len - 1), 'zh', 2))).toEqual({ kind: 'too-long', count: vocab.max_len - 1, max: vocab.max_len - 2 });
   });
 });
