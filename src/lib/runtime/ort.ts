@@ -1,25 +1,47 @@
 /**
- * The only module that imports onnxruntime-web. It owns `ort.env`, chooses the execution provider,
- * keeps one session per model and provider, and runs one inference at a time.
+ * The only module that runs onnxruntime-web (ort-build.mjs picks and imports the build). It owns
+ * `ort.env`, chooses the execution provider and falls back to WASM, keeps one session per model file,
+ * provider and profiling flag (shared by every widget that holds it, released when the last one lets go),
+ * checks feeds against the card, and runs one inference at a time.
  *
- * We import the native WebGPU builds (`/jspi` where the browser has JavaScript Promise Integration,
- * `/webgpu` otherwise), never the default import: that one runs the older JSEP backend, which gave
- * silently wrong results on some of our ops. Both builds also carry the WASM (CPU) provider.
- * The import is dynamic, so nothing is downloaded until a widget asks for it.
+ * Not built: keeping outputs on the GPU between the runs of a loop (preferredOutputLocation). No loop
+ * model exists yet to measure whether it pays, and SwiftShader timings say nothing about real GPU copies.
  */
 import type * as OrtModule from 'onnxruntime-web/webgpu';
-import { WidgetError, asWidgetError } from './errors';
-import { fetchVerified } from './fetch-bytes';
+import { graphOf, modelFileUrl, type GraphSpec, type ModelCard } from '../card';
+import { StoppedError, WidgetError, asWidgetError, isAbort, throwIfAborted } from './errors';
+import { checkFeeds, checkFetches, type Feed } from './feeds';
+import { fetchAsset, fetchCardFile, type Fetched } from './fetch';
+import { importOrt, ortWasmUrl } from './ort-build.mjs';
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
 
 export type Provider = 'webgpu' | 'wasm';
 export type ProviderChoice = Provider | 'auto';
+/** Why 'auto' runs on WASM: no WebGPU device, the WebGPU session could not be created, or a WebGPU run
+ * failed (the model was reopened on WASM and the run repeated there). */
+export type Fallback = null | 'no-adapter' | 'session-failed' | 'run-failed';
 
+/** Outputs reach viewers as float32 (integer outputs converted; small integers are exact). */
 export interface Tensor {
   dims: number[];
   data: Float32Array;
+}
+
+/** A widget's hold on a model graph's session. Opaque: the session stays inside this module. */
+export interface ModelHandle {
+  /** Where the next run goes; changes to 'wasm' when a WebGPU run fails under 'auto'. */
+  readonly provider: Provider;
+  readonly fallback: Fallback;
+  readonly graph: GraphSpec;
+  /** False when the model file's SHA-256 could not be checked (no crypto.subtle): the widget says so. */
+  readonly verified: boolean;
+}
+
+export interface RunOptions {
+  /** Aborted before the run starts (or while it waits for another): the run throws StoppedError. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -32,23 +54,75 @@ export interface RunResult {
 /** Executed kernels per provider, read from onnxruntime's profile (only with `profile: true`). */
 export type ProfileSummary = Record<string, { count: number; ops: string[] }>;
 
-export interface ModelHandle {
-  url: string;
-  sha256: string;
-  provider: Provider;
-  /** True when 'auto' wanted WebGPU but the browser has no adapter. */
-  fellBack: boolean;
-  session: Session;
-  inputName: string;
-  profile: boolean;
+/** What a progress fraction is about: the onnxruntime WebAssembly binary (once a page) or the model. */
+export type LoadPart = 'runtime' | 'model';
+
+export interface OpenOptions {
+  card: ModelCard;
+  /** The card graph to open; its first by default. */
+  graph?: string;
+  choice: ProviderChoice;
+  /** Record which provider ran each kernel (for tests and the curious); costs a little time. */
+  profile?: boolean;
+  onProgress?: (fraction: number, part: LoadPart) => void;
+  /** Stops waiting for downloads and session creation; a download others share goes on. */
+  signal?: AbortSignal;
 }
 
-let ortPromise: Promise<Ort> | undefined;
+// ---- shared downloads --------------------------------------------------------------------------------
+
+interface Job<T> {
+  promise: Promise<T>;
+  listeners: Set<(fraction: number) => void>;
+}
+
+/** Joins job `key`, starting it if none runs or succeeded: widgets loading at once share one download,
+ * each with its own progress and signal (an abort stops the waiting, not the download). A failed job is
+ * forgotten, so that it can be retried; a finished one stays as the cache. */
+function join<T>(
+  jobs: Map<string, Job<T>>,
+  key: string,
+  start: (progress: (fraction: number) => void) => Promise<T>,
+  onProgress?: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  let job = jobs.get(key);
+  if (!job) {
+    const listeners = new Set<(fraction: number) => void>();
+    const created: Job<T> = { promise: start((f) => listeners.forEach((l) => l(f))), listeners };
+    created.promise.catch(() => {
+      if (jobs.get(key) === created) jobs.delete(key);
+    });
+    jobs.set(key, created);
+    job = created;
+  }
+  const { promise, listeners } = job;
+  if (onProgress) listeners.add(onProgress);
+  return abortable(promise, signal).finally(() => onProgress && listeners.delete(onProgress));
+}
+
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(new StoppedError());
+    const onAbort = () => reject(new StoppedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+// ---- the runtime -------------------------------------------------------------------------------------
+
+const runtimeJobs = new Map<string, Job<Ort>>();
+const modelJobs = new Map<string, Job<Fetched>>();
 let logSink: string[] | null = null;
+let logTapped = false;
 
 /** onnxruntime's WebAssembly module binds console.log when it loads and prints profiles through it, so
  * a tap that can collect those lines must be in place before the import. */
 function tapConsoleLog(): void {
+  if (logTapped) return;
+  logTapped = true;
   const original = console.log;
   console.log = (...args: unknown[]) => {
     logSink?.push(args.map(String).join(' '));
@@ -56,35 +130,53 @@ function tapConsoleLog(): void {
   };
 }
 
-export function loadOrt(profile = false): Promise<Ort> {
-  ortPromise ??= (async () => {
+/** onnxruntime-web with its WebAssembly binary, loaded once a page. Any failure is 'error.runtimeDownload'
+ * and is forgotten, so that Retry loads it again without a reload. */
+function loadRuntime(profile: boolean, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<Ort> {
+  return join(runtimeJobs, 'ort', async (progress) => {
     if (profile) tapConsoleLog();
-    const ort: Ort =
-      'Suspending' in WebAssembly ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/webgpu');
-    // One thread: small models run faster without worker overhead, and no COOP/COEP headers are needed.
-    ort.env.wasm.numThreads = 1;
-    ort.env.logLevel = 'warning';
-    return ort;
-  })();
-  return ortPromise;
+    try {
+      const [ort, wasmUrl] = await Promise.all([importOrt(), ortWasmUrl()]);
+      // The binary (16–26 MB) is fetched here rather than by onnxruntime: its own fetch reports no progress,
+      // and onnxruntime-web 1.30 remembers a failed initialisation until the page is reloaded.
+      const { bytes } = await fetchAsset(wasmUrl, { onProgress: progress });
+      ort.env.wasm.wasmBinary = bytes;
+      // One thread: small models run faster without worker overhead, and no COOP/COEP headers are needed.
+      ort.env.wasm.numThreads = 1;
+      ort.env.logLevel = 'warning';
+      return ort;
+    } catch (err) {
+      const detail = err instanceof WidgetError ? `${err.key} ${JSON.stringify(err.vars)}` : asWidgetError(err).vars.detail!;
+      throw new WidgetError('error.runtimeDownload', { detail });
+    }
+  }, onProgress, signal);
 }
 
-let adapterPromise: Promise<boolean> | undefined;
+let gpuPromise: Promise<boolean> | undefined;
 
+/** Whether WebGPU can be used here: an adapter that gives a device. The device is asked for here, and
+ * dropped at once, because onnxruntime-web 1.30 does not recover when it fails to get one while creating a
+ * session: its Asyncify build (/webgpu) never settles again, its JSPI build fails the next creation. */
 export function hasWebGpu(): Promise<boolean> {
-  adapterPromise ??= (async () => {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  gpuPromise ??= (async () => {
+    type Gpu = { requestAdapter(): Promise<{ requestDevice(): Promise<{ destroy(): void }> } | null> };
+    const gpu = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: Gpu }).gpu;
     if (!gpu) return false;
     try {
-      return (await gpu.requestAdapter()) !== null;
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) return false;
+      (await adapter.requestDevice()).destroy();
+      return true;
     } catch {
       return false;
     }
   })();
-  return adapterPromise;
+  return gpuPromise;
 }
 
-// Sessions on the web must not run concurrently; everything goes through this queue.
+// ---- sessions ----------------------------------------------------------------------------------------
+
+// Sessions on the web must not run concurrently; creation, runs and releases all go through this queue.
 let queue: Promise<unknown> = Promise.resolve();
 function serialised<T>(task: () => Promise<T>): Promise<T> {
   const next = queue.then(task, task);
@@ -92,97 +184,221 @@ function serialised<T>(task: () => Promise<T>): Promise<T> {
   return next;
 }
 
-const bytesCache = new Map<string, Promise<Uint8Array>>();
-const sessionCache = new Map<string, Promise<ModelHandle>>();
-
-export interface OpenOptions {
-  url: string;
-  sha256: string;
-  choice: ProviderChoice;
-  /** Record which provider ran each kernel (for tests and the curious); costs a little time. */
-  profile?: boolean;
-  onProgress?: (fraction: number) => void;
+interface Entry {
+  key: string;
+  provider: Provider;
+  session: Promise<Session>;
+  refs: number;
 }
+const sessions = new Map<string, Entry>();
 
-/** A session for the model at `url` on the chosen provider, created once and cached. */
-export function openModel(opts: OpenOptions): Promise<ModelHandle> {
-  return (async () => {
-    const gpu = await hasWebGpu();
-    if (opts.choice === 'webgpu' && !gpu) throw new WidgetError('error.webgpuUnavailable');
-    const provider: Provider = opts.choice === 'wasm' || !gpu ? 'wasm' : 'webgpu';
-    const fellBack = opts.choice === 'auto' && !gpu;
-    const key = `${opts.url}|${provider}|${opts.profile ? 'p' : ''}`;
-    let handle = sessionCache.get(key);
-    if (!handle) {
-      handle = createSession(opts, provider, fellBack);
-      sessionCache.set(key, handle);
-      handle.catch(() => sessionCache.delete(key)); // a failed load may be retried
-    }
-    return { ...(await handle), fellBack };
-  })();
-}
+/** Set when a WebGPU session creation failed after onnxruntime registered its device: onnxruntime-web 1.30
+ * then leaves that registration pending (webgpuRegisterDevice without webgpuOnCreateSession), and the next
+ * creation, on any provider, throws once while clearing it. That one creation is tried again. */
+let gpuRegistrationLeft = false;
 
-async function createSession(opts: OpenOptions, provider: Provider, fellBack: boolean): Promise<ModelHandle> {
-  let bytes = bytesCache.get(opts.url);
-  if (!bytes) {
-    bytes = fetchVerified(opts.url, opts.sha256, opts.onProgress);
-    bytesCache.set(opts.url, bytes);
-    bytes.catch(() => bytesCache.delete(opts.url));
-  }
-  const [ort, model] = await Promise.all([loadOrt(opts.profile), bytes]);
+async function createSession(ort: Ort, model: Uint8Array, provider: Provider, profile: boolean): Promise<Session> {
+  const options: OrtModule.InferenceSession.SessionOptions = {
+    // Exactly one provider, so that the one we report is the one that ran.
+    executionProviders: [provider === 'webgpu' ? { name: 'webgpu', preferredLayout: 'NCHW' } : 'wasm'],
+    graphOptimizationLevel: 'all',
+    enableProfiling: profile,
+    logSeverityLevel: 3,
+  };
+  const create = () => ort.InferenceSession.create(model, options);
   try {
-    const session = await serialised(() =>
-      ort.InferenceSession.create(model, {
-        // Exactly one provider, so that the one we report is the one that ran.
-        executionProviders: [provider === 'webgpu' ? { name: 'webgpu', preferredLayout: 'NCHW' } : 'wasm'],
-        graphOptimizationLevel: 'all',
-        enableProfiling: !!opts.profile,
-        logSeverityLevel: 3,
-      }),
-    );
-    const inputName = session.inputNames[0];
-    if (!inputName) throw new Error('the model has no input');
-    return { url: opts.url, sha256: opts.sha256, provider, fellBack, session, inputName, profile: !!opts.profile };
+    const session = await create().catch((err: unknown) => {
+      if (!gpuRegistrationLeft) throw err;
+      gpuRegistrationLeft = false;
+      return create();
+    });
+    gpuRegistrationLeft = false;
+    return session;
   } catch (err) {
+    if (provider === 'webgpu') gpuRegistrationLeft = true;
+    throw err;
+  }
+}
+
+/** Takes a reference on the session of `url` on `provider`, creating it (in the queue) if nobody holds it. */
+async function acquire(ort: Ort, url: string, model: Uint8Array, provider: Provider, profile: boolean): Promise<Entry> {
+  const key = `${url}|${provider}|${profile ? 'profile' : ''}`;
+  let entry = sessions.get(key);
+  if (!entry) {
+    const created: Entry = { key, provider, refs: 0, session: serialised(() => createSession(ort, model, provider, profile)) };
+    created.session.catch(() => {
+      if (sessions.get(key) === created) sessions.delete(key);
+    });
+    sessions.set(key, created);
+    entry = created;
+  }
+  entry.refs += 1;
+  try {
+    await entry.session;
+  } catch (err) {
+    entry.refs -= 1;
     throw asWidgetError(err);
   }
+  return entry;
 }
 
-/** Runs the model on one float32 input and downloads only the outputs in `fetches`. */
-export function run(handle: ModelHandle, input: Tensor, fetches: string[]): Promise<RunResult> {
-  return serialised(async () => {
-    const ort = await loadOrt();
-    const feed = new ort.Tensor('float32', input.data, input.dims);
-    const start = performance.now();
-    let results: Awaited<ReturnType<Session['run']>>;
+/** Gives back a reference; the last one releases the session. */
+async function drop(entry: Entry): Promise<void> {
+  entry.refs -= 1;
+  if (entry.refs > 0) return;
+  if (sessions.get(entry.key) === entry) sessions.delete(entry.key);
+  await serialised(async () => (await entry.session).release());
+}
+
+interface Held {
+  ort: Ort;
+  url: string;
+  model: Uint8Array;
+  choice: ProviderChoice;
+  profile: boolean;
+  entry: Entry;
+  fallback: Fallback;
+  /** The move to WASM after a failed WebGPU run, shared by runs that failed together. */
+  moving?: Promise<void>;
+  released: boolean;
+}
+const held = new WeakMap<ModelHandle, Held>();
+
+function stateOf(handle: ModelHandle): Held {
+  const state = held.get(handle);
+  if (!state || state.released) throw new Error('the model handle was released (or not made by openModel)');
+  return state;
+}
+
+/** Opens graph `graph` of `card` on the chosen provider. 'auto' uses WebGPU when this browser has it and
+ * falls back to WASM (see Fallback) when it has not or the WebGPU session cannot be created; an explicit
+ * 'webgpu' never falls back. Every handle must be given back with `release`. */
+export async function openModel(opts: OpenOptions): Promise<ModelHandle> {
+  const { card, choice, signal, onProgress } = opts;
+  const profile = !!opts.profile;
+  let graph: GraphSpec;
+  try {
+    graph = graphOf(card, opts.graph);
+  } catch (err) {
+    throw new WidgetError('error.cardInvalid', { detail: (err as Error).message });
+  }
+  throwIfAborted(signal);
+  const url = modelFileUrl(card, graph.file);
+  const [ort, { bytes, verified }] = await Promise.all([
+    loadRuntime(profile, onProgress && ((f) => onProgress(f, 'runtime')), signal),
+    join(modelJobs, url, (progress) => fetchCardFile(card, graph.file, { onProgress: progress }), onProgress && ((f) => onProgress(f, 'model')), signal),
+  ]);
+
+  const gpu = choice !== 'wasm' && (await hasWebGpu());
+  if (choice === 'webgpu' && !gpu) throw new WidgetError('error.webgpuUnavailable');
+  let fallback: Fallback = choice === 'auto' && !gpu ? 'no-adapter' : null;
+  let entry: Entry | undefined;
+  if (gpu) {
     try {
-      results = await handle.session.run({ [handle.inputName]: feed }, fetches);
+      entry = await acquire(ort, url, bytes, 'webgpu', profile);
     } catch (err) {
-      throw asWidgetError(err);
+      if (choice === 'webgpu') throw err;
+      console.warn(`WebGPU could not open ${url}; using WASM.`, err);
+      fallback = 'session-failed';
     }
+  }
+  entry ??= await acquire(ort, url, bytes, 'wasm', profile);
+  if (signal?.aborted) {
+    await drop(entry);
+    throw new StoppedError();
+  }
+
+  const state: Held = { ort, url, model: bytes, choice, profile, entry, fallback, released: false };
+  const handle: ModelHandle = {
+    get provider() {
+      return state.entry.provider;
+    },
+    get fallback() {
+      return state.fallback;
+    },
+    graph,
+    verified,
+  };
+  held.set(handle, state);
+  return handle;
+}
+
+/** Gives the handle back; the session goes when no other handle holds it. Later calls do nothing. */
+export async function release(handle: ModelHandle): Promise<void> {
+  const state = held.get(handle);
+  if (!state || state.released) return;
+  state.released = true;
+  await state.moving?.catch(() => undefined);
+  await drop(state.entry);
+}
+
+/** Runs the handle's graph on `feeds` (checked against the card first: WidgetError 'error.input…' naming
+ * the input) and downloads only the outputs in `fetches`, as float32. Under 'auto', a failed WebGPU run
+ * moves the handle to WASM (fallback 'run-failed') and is repeated there once. */
+export async function run(handle: ModelHandle, feeds: Record<string, Feed>, fetches: string[], options: RunOptions = {}): Promise<RunResult> {
+  const state = stateOf(handle);
+  checkFeeds(handle.graph, feeds);
+  checkFetches(handle.graph, fetches);
+  let used = state.entry;
+  const attempt = () =>
+    serialised(() => {
+      used = state.entry;
+      return runSession(state.ort, used, feeds, fetches, options.signal);
+    });
+  try {
+    return await attempt();
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    if (used.provider !== 'webgpu' || state.choice !== 'auto') throw asWidgetError(err);
+    console.warn('A WebGPU run failed; the model moves to WASM.', err);
+    state.moving ??= moveToWasm(state, used);
+    await state.moving;
+    try {
+      return await attempt();
+    } catch (again) {
+      throw isAbort(again) ? again : asWidgetError(again);
+    }
+  }
+}
+
+async function moveToWasm(state: Held, gpu: Entry): Promise<void> {
+  state.entry = await acquire(state.ort, state.url, state.model, 'wasm', state.profile);
+  state.fallback = 'run-failed';
+  await drop(gpu);
+}
+
+async function runSession(ort: Ort, entry: Entry, feeds: Record<string, Feed>, fetches: string[], signal?: AbortSignal): Promise<RunResult> {
+  throwIfAborted(signal);
+  const session = await entry.session;
+  const tensors: Record<string, OrtModule.Tensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.dtype, feed.data, feed.dims);
+  const start = performance.now();
+  try {
+    const results = await session.run(tensors, fetches);
     const outputs: Record<string, Tensor> = {};
     for (const name of fetches) {
-      const value = results[name];
-      if (!value) throw new WidgetError('error.run', { detail: `no output "${name}"` });
+      const value = results[name]!;
       const data = await value.getData(true);
-      // Integer outputs (a segmentation's class map, int64) become floats too: one array type for every
+      // Integer outputs (a class map, a chosen token; int64) become floats too: one array type for every
       // viewer, and small integers are exact in float32.
       outputs[name] = { dims: [...value.dims], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, Number) };
     }
-    const ms = performance.now() - start;
-    feed.dispose();
-    return { outputs, provider: handle.provider, ms };
-  });
+    return { outputs, provider: entry.provider, ms: performance.now() - start };
+  } finally {
+    for (const tensor of Object.values(tensors)) tensor.dispose();
+  }
 }
 
 /** Ends profiling of a `profile: true` session and counts its kernels per provider. onnxruntime prints
- * the profile through the console.log it captured when it loaded (see loadOrt), one event a line. */
-export function endProfile(handle: ModelHandle): Promise<ProfileSummary> {
+ * the profile through the console.log it captured when it loaded (see tapConsoleLog), one event a line. */
+export async function endProfile(handle: ModelHandle): Promise<ProfileSummary> {
+  const state = stateOf(handle);
   return serialised(async () => {
+    const session = await state.entry.session;
     const lines: string[] = [];
     logSink = lines;
     try {
-      handle.session.endProfiling();
+      session.endProfiling();
       // The lines may be printed after the call returns; give them a turn of the event loop.
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
