@@ -4,35 +4,39 @@
  * model comes from the card embedded by ImageClassifier.astro.
  */
 import { t } from '../../i18n';
-import { outputsOfKind } from '../../lib/runtime/card';
-import type { Tensor } from '../../lib/runtime/ort';
+import { graphOf, outputsWithRole } from '../../lib/card';
 import { ChannelGrid, type Scaling } from '../../lib/viz/channel-grid';
 import { formatValue } from '../../lib/viz/heatmap';
 import { renderProbBars } from '../../lib/viz/prob-bars';
-import { ModelWidget } from './parts/model-widget';
+import { ImageInput } from './parts/image-input';
+import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
 
-class ImageClassifier extends ModelWidget {
+class ImageClassifier extends ModelWidget<ImageInput> {
   private maps!: ChannelGrid;
   private filters: ChannelGrid | null = null;
   private filtersDrawn = false;
 
+  protected createInput(ctx: InputContext): ImageInput {
+    return new ImageInput(ctx);
+  }
+
   protected setup(): void {
     this.maps = new ChannelGrid(this.el('maps'), { canvas: this.el('big'), caption: this.el('big-caption') });
     if (this.querySelector('[data-part="filters"]')) this.filters = new ChannelGrid(this.el('filters'));
-    this.el<HTMLSelectElement>('layer').addEventListener('change', () => void this.refresh());
-    this.el<HTMLSelectElement>('scaling').addEventListener('change', () => void this.refresh());
+    this.el<HTMLSelectElement>('layer').addEventListener('change', () => this.refresh());
+    this.el<HTMLSelectElement>('scaling').addEventListener('change', () => this.refresh());
   }
 
-  protected async draw(input: Tensor): Promise<number> {
+  protected async draw(feeds: Feeds): Promise<number> {
     const card = this.cards[0]!;
-    const probs = outputsOfKind(card, 'probabilities')[0]!.name;
+    const probs = outputsWithRole(card, 'probabilities')[0]!.name;
     const layer = this.el<HTMLSelectElement>('layer').value;
-    const weights = outputsOfKind(card, 'weights')[0]?.name;
+    const weights = outputsWithRole(card, 'weights')[0]?.name;
     // Fetch only what is drawn: the probabilities, the chosen layer, and the filters once.
     const fetches = [probs, layer, ...(weights && !this.filtersDrawn ? [weights] : [])];
-    const result = await this.runModel(0, input, fetches);
-    renderProbBars(this.el('top5'), result.outputs[probs]!.data, card.labels[this.uiLang]);
-    const name = card.outputs.find((o) => o.name === layer)?.label[this.uiLang] ?? layer;
+    const result = await this.runModel(0, feeds, fetches);
+    renderProbBars(this.el('top5'), result.outputs[probs]!.data, card.labels?.[this.uiLang] ?? []);
+    const name = graphOf(card).outputs.find((o) => o.name === layer)?.label[this.uiLang] ?? layer;
     this.maps.render(result.outputs[layer]!, {
       colormap: 'viridis',
       scaling: this.el<HTMLSelectElement>('scaling').value as Scaling,

@@ -4,36 +4,42 @@
  * ratio |F(x)| / |x|, which the exported graph computes so that no feature maps are fetched for it.
  */
 import { t } from '../../i18n';
-import type { Tensor } from '../../lib/runtime/ort';
-import { blockCount } from '../../lib/runtime/blocks';
+import { blockCount, graphOf, outputsWithRole } from '../../lib/card';
 import { ChannelGrid } from '../../lib/viz/channel-grid';
 import { rangeOf, type Range } from '../../lib/viz/heatmap';
 import { renderPairedBars } from '../../lib/viz/paired-bars';
 import { renderProbBars } from '../../lib/viz/prob-bars';
-import { ModelWidget } from './parts/model-widget';
+import { ImageInput } from './parts/image-input';
+import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
 
 const PARTS = ['x', 'fx', 'out'] as const;
 
-class ResidualExplorer extends ModelWidget {
+class ResidualExplorer extends ModelWidget<ImageInput> {
   private grids: ChannelGrid[][] = [];
+
+  protected createInput(ctx: InputContext): ImageInput {
+    return new ImageInput(ctx);
+  }
 
   protected setup(): void {
     this.grids = [0, 1].map((net) => PARTS.map((part) => new ChannelGrid(this.el(`grid-${net}-${part}`))));
-    this.el<HTMLSelectElement>('block').addEventListener('change', () => void this.refresh());
-    this.el<HTMLSelectElement>('scaling').addEventListener('change', () => void this.refresh());
+    this.el<HTMLSelectElement>('block').addEventListener('change', () => this.refresh());
+    this.el<HTMLSelectElement>('scaling').addEventListener('change', () => this.refresh());
   }
 
-  protected async draw(input: Tensor): Promise<number> {
+  protected async draw(feeds: Feeds): Promise<number> {
     const block = Number(this.el<HTMLSelectElement>('block').value);
     const shared = this.el<HTMLSelectElement>('scaling').value === 'block';
     const names = PARTS.map((p) => `block${block}_${p}`);
     let ms = 0;
     const ratios: Float32Array[] = [];
     for (const [net, card] of this.cards.entries()) {
-      const result = await this.runModel(net, input, ['probs', 'ratios', ...names]);
+      const probs = outputsWithRole(card, 'probabilities')[0]!.name;
+      const ratio = outputsWithRole(card, 'block_ratios')[0]!.name;
+      const result = await this.runModel(net, feeds, [probs, ratio, ...names]);
       ms += result.ms;
-      renderProbBars(this.el(`top5-${net}`), result.outputs.probs!.data, card.labels[this.uiLang]);
-      ratios.push(result.outputs.ratios!.data);
+      renderProbBars(this.el(`top5-${net}`), result.outputs[probs]!.data, card.labels?.[this.uiLang] ?? []);
+      ratios.push(result.outputs[ratio]!.data);
       const tensors = names.map((n) => result.outputs[n]!);
       // One range for x, F(x) and the output makes their magnitudes comparable at a glance.
       const all = tensors.map((x) => rangeOf(x.data));
@@ -41,7 +47,7 @@ class ResidualExplorer extends ModelWidget {
         ? { min: Math.min(...all.map((r) => r.min)), max: Math.max(...all.map((r) => r.max)) }
         : undefined;
       PARTS.forEach((part, k) => {
-        const spec = card.outputs.find((o) => o.name === names[k]);
+        const spec = graphOf(card).outputs.find((o) => o.name === names[k]);
         this.el(`cap-${net}-${part}`).textContent = spec?.label[this.uiLang] ?? names[k]!;
         this.grids[net]![k]!.render(tensors[k]!, {
           colormap: 'viridis',

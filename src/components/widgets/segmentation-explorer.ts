@@ -5,22 +5,19 @@
  */
 import { t } from '../../i18n';
 import { classCounts, segmentationScores } from '../../lib/metrics/iou';
-import type { Tensor } from '../../lib/runtime/ort';
+import { graphOf, outputsWithRole } from '../../lib/card';
 import { ChannelGrid } from '../../lib/viz/channel-grid';
 import { drawMaskOverlay } from '../../lib/viz/mask-overlay';
-import type { InputContext, InputSource } from './parts/grey-input';
-import { ModelWidget } from './parts/model-widget';
+import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
 import { SceneInput } from './parts/scene-input';
 
-class SegmentationExplorer extends ModelWidget {
-  private scenes!: SceneInput;
+class SegmentationExplorer extends ModelWidget<SceneInput> {
   private grids: ChannelGrid[] = [];
   /** Class maps of the last run, kept so the opacity slider redraws without running. */
   private classes: Float32Array[] = [];
 
-  protected createInput(ctx: InputContext): InputSource {
-    this.scenes = new SceneInput(ctx);
-    return this.scenes;
+  protected createInput(ctx: InputContext): SceneInput {
+    return new SceneInput(ctx);
   }
 
   protected setup(): void {
@@ -44,7 +41,7 @@ class SegmentationExplorer extends ModelWidget {
   private select(name: string): void {
     this.dataset.selected = name;
     this.markSelected();
-    void this.refresh();
+    this.refresh();
   }
 
   private markSelected(): void {
@@ -52,20 +49,21 @@ class SegmentationExplorer extends ModelWidget {
     for (const g of this.el('diagram').querySelectorAll('[data-output]')) {
       g.setAttribute('aria-pressed', String(g.getAttribute('data-output') === name));
     }
-    const spec = this.cards[0]!.outputs.find((o) => o.name === name);
+    const spec = graphOf(this.cards[0]!).outputs.find((o) => o.name === name);
     this.el('block-caption').textContent = spec ? `${spec.label[this.uiLang]} · ${spec.shape.slice(1).join('×')}` : '';
   }
 
-  protected async draw(input: Tensor): Promise<number> {
+  protected async draw(feeds: Feeds): Promise<number> {
     const selected = this.dataset.selected ?? 'dec1_out';
-    const classNames = this.cards[0]!.labels[this.uiLang];
+    const classNames = this.cards[0]!.labels?.[this.uiLang] ?? [];
     let ms = 0;
     const classes: Float32Array[] = [];
     for (const [net, card] of this.cards.entries()) {
-      const has = card.outputs.some((o) => o.name === selected);
-      const result = await this.runModel(net, input, has ? ['classes', selected] : ['classes']);
+      const mask = outputsWithRole(card, 'mask')[0]!.name;
+      const has = graphOf(card).outputs.some((o) => o.name === selected);
+      const result = await this.runModel(net, feeds, has ? [mask, selected] : [mask]);
       ms += result.ms;
-      classes.push(result.outputs.classes!.data);
+      classes.push(result.outputs[mask]!.data);
       this.el(`absent-${net}`).hidden = has;
       this.el(`maps-${net}`).hidden = !has;
       const maps = result.outputs[selected];
@@ -86,7 +84,7 @@ class SegmentationExplorer extends ModelWidget {
   }
 
   private drawOverlays(): void {
-    const image = this.scenes.current;
+    const image = this.inputs.current;
     if (!image) return;
     const opacity = Number(this.el<HTMLInputElement>('opacity').value);
     this.classes.forEach((c, net) => drawMaskOverlay(this.el<HTMLCanvasElement>(`overlay-${net}`), image, c, opacity));
@@ -95,7 +93,7 @@ class SegmentationExplorer extends ModelWidget {
   /** Per-class IoU of both networks against the scene's ground truth; only classes present in the truth
    * or in either prediction get a row. */
   private showScores(classes: Float32Array[]): void {
-    const truth = this.scenes.truth;
+    const truth = this.inputs.truth;
     const table = this.el<HTMLTableElement>('iou');
     this.el('no-truth').hidden = !!truth;
     table.hidden = !truth;
@@ -103,7 +101,7 @@ class SegmentationExplorer extends ModelWidget {
       delete this.dataset.iou;
       return;
     }
-    const names = this.cards[0]!.labels[this.uiLang];
+    const names = this.cards[0]!.labels?.[this.uiLang] ?? [];
     const scores = classes.map((c) => segmentationScores(c, truth, names.length));
     const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
     const row = (head: string, cells: string[], cls = '') => {

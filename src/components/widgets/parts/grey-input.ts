@@ -1,35 +1,31 @@
 /** What every image widget's input side shares: downloading the model's shipped samples, showing them as
- * thumbnail buttons of which one at a time is pressed, reading an upload, and drawing the grey image the
- * model receives. ImageInput (classifiers) and SceneInput (segmentation) add their own ways to make one. */
+ * thumbnail buttons of which one at a time is pressed, reading an upload, drawing the grey image the
+ * model receives, and turning it into the image feed the card's preprocessing describes. ImageInput
+ * (classifiers) and SceneInput (segmentation) add their own ways to make one. */
 import type { Lang } from '../../../i18n';
-import type { ModelCard } from '../../../lib/runtime/card';
+import { graphOf, type ModelCard } from '../../../lib/card';
 import { readImageFile } from '../../../lib/input/image-file';
-import { greyFromRgba, type Grey } from '../../../lib/input/preprocess';
+import { greyFromRgba, normalise, type Grey } from '../../../lib/input/preprocess';
 import { parseSamples, type SampleSet } from '../../../lib/input/samples';
-import { WidgetError } from '../../../lib/runtime/errors';
 import { drawHeatmap } from '../../../lib/viz/heatmap';
+import type { Feeds, InputContext, InputSource } from './model-widget';
 
-/** Where a widget's input comes from, as ModelWidget sees it. */
-export interface InputSource {
-  /** Downloads what the source offers and returns the first input (without running). */
-  load(): Promise<Grey | null>;
-  /** The input of the golden case `id` (a shipped sample). */
-  goldenInput(id: string): Grey;
+/** The image input of a card's first graph (the widgets of this kind feed nothing else). */
+export function imageInput(card: ModelCard) {
+  const input = graphOf(card).inputs.find((i) => i.kind === 'image');
+  if (!input) throw new Error(`${card.slug} has no image input`);
+  return input;
 }
 
-/** What ModelWidget hands an input: its markup, its model card and where new inputs and errors go. */
-export interface InputContext {
-  find: <T extends HTMLElement>(name: string) => T;
-  card: ModelCard;
-  lang: Lang;
-  onInput: (img: Grey) => void;
-  onError: (err: unknown) => void;
+/** A grey picture as the image feed: (1, C, H, W) float32, scaled and normalised as the card says. */
+export function imageFeeds(card: ModelCard, img: Grey): Feeds {
+  const { name, preprocess } = imageInput(card);
+  const { channels, height, width } = preprocess;
+  return { [name]: { dtype: 'float32', dims: [1, channels, height, width], data: normalise(img, preprocess) } };
 }
 
-export async function fetchSamples(card: ModelCard): Promise<SampleSet> {
-  const response = await fetch(`/models/${card.slug}/${card.samples.file}`);
-  if (!response.ok) throw new WidgetError('error.modelMissing', { status: response.status });
-  return parseSamples(await response.json());
+export async function fetchSamples(ctx: Pick<InputContext, 'card' | 'fetchJson'>, signal: AbortSignal): Promise<SampleSet> {
+  return parseSamples(await ctx.fetchJson(ctx.card.samples.file, signal));
 }
 
 /** A button showing `img` in grey; `label` is its accessible name, `title` its tooltip. */
@@ -48,23 +44,22 @@ export function thumbButton(img: Grey, label: string, title = label): HTMLButton
 export abstract class GreyInput implements InputSource {
   /** The grey image the model receives now. */
   current: Grey | null = null;
+  protected readonly ctx: InputContext;
   protected readonly find: InputContext['find'];
   protected readonly card: ModelCard;
   protected readonly lang: Lang;
-  protected readonly onInput: InputContext['onInput'];
-  protected readonly onError: InputContext['onError'];
 
   /** `preview`: the canvas that shows the model's input; `group`: the element holding the sample buttons. */
   constructor(ctx: InputContext, private readonly preview: string, private readonly group: string) {
-    ({ find: this.find, card: this.card, lang: this.lang, onInput: this.onInput, onError: this.onError } = ctx);
+    this.ctx = ctx;
+    ({ find: this.find, card: this.card, lang: this.lang } = ctx);
     this.find<HTMLInputElement>('file').addEventListener('change', (e) => {
       const file = (e.target as HTMLInputElement).files?.[0];
       if (file) void this.useFile(file);
     });
   }
 
-  abstract load(): Promise<Grey | null>;
-  abstract goldenInput(id: string): Grey;
+  abstract load(signal: AbortSignal): Promise<Feeds | null>;
   /** Fits a free-form picture (an upload, a drawing; grey, any size) to the model's input. */
   protected abstract fit(img: Grey): Grey;
   /** Forgets what the current input knew before an upload replaced it. */
@@ -85,10 +80,11 @@ export abstract class GreyInput implements InputSource {
     }
   }
 
-  protected show(img: Grey): Grey {
+  /** Shows `img` as what the model sees and returns its feeds. */
+  protected show(img: Grey): Feeds {
     this.current = img;
     drawHeatmap(this.find(this.preview), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
-    return img;
+    return imageFeeds(this.card, img);
   }
 
   private async useFile(file: File): Promise<void> {
@@ -96,9 +92,9 @@ export abstract class GreyInput implements InputSource {
       const image = await readImageFile(file);
       this.forget();
       this.press(null);
-      this.onInput(this.show(this.fit(greyFromRgba(image.data, image.width, image.height))));
+      this.ctx.onInput(this.show(this.fit(greyFromRgba(image.data, image.width, image.height))));
     } catch (err) {
-      this.onError(err);
+      this.ctx.onError(err);
     }
   }
 }

@@ -4,7 +4,8 @@ import { t } from '../../../i18n';
 import { DrawPad } from '../../../lib/input/draw-pad';
 import { frameLikeDataset, greyFromBytes, greyFromRgba, type Grey } from '../../../lib/input/preprocess';
 import type { Sample } from '../../../lib/input/samples';
-import { GreyInput, fetchSamples, type InputContext } from './grey-input';
+import { GreyInput, fetchSamples, imageInput } from './grey-input';
+import type { Feeds, InputContext } from './model-widget';
 
 export class ImageInput extends GreyInput {
   private samples: Sample[] = [];
@@ -17,10 +18,10 @@ export class ImageInput extends GreyInput {
   }
 
   /** Downloads the shipped samples, shows them as buttons and selects the first (without running). */
-  async load(): Promise<Grey | null> {
-    const set = await fetchSamples(this.card);
+  async load(signal: AbortSignal): Promise<Feeds | null> {
+    const set = await fetchSamples(this.ctx, signal);
     this.samples = set.samples;
-    const labels = this.card.labels[this.lang];
+    const labels = this.card.labels?.[this.lang] ?? [];
     this.find('samples').replaceChildren(
       ...set.samples.map((s) => {
         const label = labels[s.label] ?? '';
@@ -35,28 +36,24 @@ export class ImageInput extends GreyInput {
     return this.show(this.sampleImage(first));
   }
 
-  goldenInput(id: string): Grey {
-    const sample = this.samples.find((s) => s.id === id);
-    if (!sample) throw new Error(`golden sample ${id} is not among the shipped samples`);
-    return this.sampleImage(sample);
-  }
-
   protected fit(img: Grey): Grey {
-    return frameLikeDataset(img, this.card.preprocess.width, this.card.preprocess.background);
+    const { width, background } = imageInput(this.card).preprocess;
+    return frameLikeDataset(img, width, background);
   }
 
   private sampleImage(s: Sample): Grey {
-    return greyFromBytes(s.pixels, this.card.preprocess.width, this.card.preprocess.height);
+    const { width, height } = imageInput(this.card).preprocess;
+    return greyFromBytes(s.pixels, width, height);
   }
 
   private useSample(s: Sample): void {
     this.press(s.id);
-    this.onInput(this.show(this.sampleImage(s)));
+    this.ctx.onInput(this.show(this.sampleImage(s)));
   }
 
   private useDrawing(): void {
     const image = this.pad.pixels();
     this.press(null);
-    this.onInput(this.show(this.fit(greyFromRgba(image.data, image.width, image.height))));
+    this.ctx.onInput(this.show(this.fit(greyFromRgba(image.data, image.width, image.height))));
   }
 }

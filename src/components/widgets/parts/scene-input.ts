@@ -7,7 +7,8 @@ import type { SceneSample } from '../../../lib/input/samples';
 import {
   addGarment, garmentAt, moveTo, randomScene, renderScene, type Garment, type Scene, type SceneRecipe,
 } from '../../../lib/input/scene';
-import { GreyInput, fetchSamples, thumbButton, type InputContext } from './grey-input';
+import { GreyInput, fetchSamples, thumbButton } from './grey-input';
+import type { Feeds, InputContext } from './model-widget';
 
 const STEP = 2; // scene pixels per arrow-key press (8 with Shift)
 
@@ -33,28 +34,22 @@ export class SceneInput extends GreyInput {
     this.wireSceneCanvas(this.find<HTMLCanvasElement>('scene'));
   }
 
-  async load(): Promise<Grey | null> {
-    const set = await fetchSamples(this.card);
+  async load(signal: AbortSignal): Promise<Feeds | null> {
+    const set = await fetchSamples(this.ctx, signal);
     if (set.sceneSize !== this.recipe.size) throw new Error(`shipped scenes are ${set.sceneSize} px, the recipe says ${this.recipe.size}`);
     this.garments = set.samples.map((s) => ({ id: s.id, testIndex: s.test_index, pixels: s.pixels, side: set.width, label: s.label }));
     this.heldOut = set.scenes;
-    const labels = this.card.labels[this.lang];
+    const labels = this.card.labels?.[this.lang] ?? [];
     this.find('garments').replaceChildren(...this.garments.map((g, i) => this.garmentButton(g, i, labels[g.label + 1] ?? '')));
     this.find('scenes').replaceChildren(
       ...this.heldOut.map((s, i) => {
         const button = this.sampleButton(greyFromBytes(s.pixels, this.recipe.size, this.recipe.size), s.id, t(this.lang, 'seg.heldOutScene', { n: i + 1 }));
-        button.addEventListener('click', () => this.onInput(this.useHeldOut(s)));
+        button.addEventListener('click', () => this.ctx.onInput(this.useHeldOut(s)));
         return button;
       }),
     );
     const first = this.heldOut[0];
     return first ? this.useHeldOut(first) : this.render(randomScene(this.newSeed(), this.garments, this.recipe));
-  }
-
-  goldenInput(id: string): Grey {
-    const scene = this.heldOut.find((s) => s.id === id);
-    if (!scene) throw new Error(`golden scene ${id} is not among the shipped scenes`);
-    return greyFromBytes(scene.pixels, this.recipe.size, this.recipe.size);
   }
 
   private newSeed(): number {
@@ -160,10 +155,10 @@ export class SceneInput extends GreyInput {
 
   private useScene(scene: Scene, active = scene.placed.length - 1): void {
     this.active = active;
-    this.onInput(this.render(scene));
+    this.ctx.onInput(this.render(scene));
   }
 
-  private render(scene: Scene): Grey {
+  private render(scene: Scene): Feeds {
     const { image, labels } = renderScene(scene, this.recipe);
     this.scene = scene;
     this.truth = labels;
@@ -172,7 +167,7 @@ export class SceneInput extends GreyInput {
     return this.show(image);
   }
 
-  private useHeldOut(s: SceneSample): Grey {
+  private useHeldOut(s: SceneSample): Feeds {
     this.scene = null;
     this.truth = s.labels;
     this.press(s.id);

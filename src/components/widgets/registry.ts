@@ -1,0 +1,71 @@
+/**
+ * Every widget kind, under the name a model card gives in `widget`. ModelWidget.astro renders a chapter's
+ * model with the entry its card names; the e2e fixtures read which chapter shows which kind and element;
+ * the CSS styles every widget through the `data-widget` attribute its root element carries.
+ *
+ * A new kind is one entry here, its component (an .astro file rendering <WidgetShell kind=…>, plus its
+ * custom element) and its e2e spec. Components load lazily, so Node code (Playwright) can read this file.
+ */
+import { blockCount, type ModelCard } from '../../lib/card';
+import type { Lang } from '../../i18n';
+
+/** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
+export interface WidgetProps {
+  cards: ModelCard[];
+  lang: Lang;
+}
+
+export interface WidgetEntry {
+  /** The custom element the component renders as its root. */
+  tag: `na-${string}`;
+  load: () => Promise<{ default: (props: WidgetProps) => unknown }>;
+  /** The kind's own e2e spec, relative to the repository (the generic checks are in widget.spec.ts). */
+  spec: string;
+  /** Whether the chapter must name a second model (`compare`) to show beside the first. */
+  twin: 'required' | 'none';
+  /** Reasons these cards cannot be shown by this kind, beyond a missing twin; empty when they can. */
+  problems?: (card: ModelCard, twin?: ModelCard) => string[];
+}
+
+const hasRole = (card: ModelCard, role: string) => card.graphs[0]!.outputs.some((o) => o.role === role);
+const hasImage = (card: ModelCard) => card.graphs[0]!.inputs.some((i) => i.kind === 'image');
+
+export const WIDGETS = {
+  'image-classifier': {
+    tag: 'na-image-classifier',
+    load: () => import('./ImageClassifier.astro'),
+    spec: 'tests/e2e/image-classifier.spec.ts',
+    twin: 'none',
+    problems: (card) => [
+      ...(hasImage(card) ? [] : ['needs an image input']),
+      ...(hasRole(card, 'probabilities') ? [] : ['needs a probabilities output']),
+    ],
+  },
+  'residual-explorer': {
+    tag: 'na-residual-explorer',
+    load: () => import('./ResidualExplorer.astro'),
+    spec: 'tests/e2e/residual-explorer.spec.ts',
+    twin: 'required',
+    problems: (card, twin) => [
+      ...(hasImage(card) ? [] : ['needs an image input']),
+      ...(hasRole(card, 'block_ratios') ? [] : ['needs a block_ratios output']),
+      ...(blockCount(card) > 0 && twin && blockCount(twin) === blockCount(card) ? [] : ['the model and its twin must expose the same residual blocks']),
+    ],
+  },
+  'segmentation-explorer': {
+    tag: 'na-segmentation-explorer',
+    load: () => import('./SegmentationExplorer.astro'),
+    spec: 'tests/e2e/segmentation-explorer.spec.ts',
+    twin: 'required',
+    problems: (card, twin) => [
+      ...(card.scene ? [] : ['needs a scene recipe']),
+      ...([card, twin].every((c) => c && hasRole(c, 'mask')) ? [] : ['the model and its twin each need a mask output']),
+    ],
+  },
+} as const satisfies Record<string, WidgetEntry>;
+
+export type WidgetKind = keyof typeof WIDGETS;
+
+export function isWidgetKind(kind: string): kind is WidgetKind {
+  return Object.hasOwn(WIDGETS, kind);
+}
