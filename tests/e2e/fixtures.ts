@@ -1,37 +1,102 @@
-/** Shared e2e fixtures: every page is watched for requests that leave localhost and for script errors. */
-import { test as base, expect } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
+/** Shared e2e fixtures: the chapters and their widgets, read from the content and the widget registry, and
+ * a watch on every page for requests that leave localhost, script errors and a crashed GPU process. */
+import { test as base, expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Lang } from '../../src/i18n';
+import { parseCard, type ModelCard } from '../../src/lib/card';
+import { WIDGETS, isWidgetKind, type WidgetKind } from '../../src/components/widgets/registry';
 
 export const LANGS: Lang[] = ['zh', 'en'];
+/** The one language of the WebGPU + WASM run of each model; the kinds' own view tests use the other, so
+ * that both languages meet a widget that really ran. Text, error and notice tests run in both. */
+export const GPU_LANG: Lang = 'en';
+export const VIEW_LANG: Lang = 'zh';
+
+export const readModelCard = (slug: string): ModelCard => parseCard(JSON.parse(readFileSync(`public/models/${slug}/card.json`, 'utf8')));
+
+export interface ChapterWidget {
+  kind: WidgetKind;
+  /** The custom element the registry says the kind renders. */
+  tag: string;
+  /** The chapter's model first, its `compare` twin second (if any). */
+  cards: ModelCard[];
+}
 
 /** The chapters, read from the content itself, so a new chapter is tested without new test code. */
-export const CHAPTERS = readdirSync('content/chapters').map((slug) => {
-  const en = readFileSync(`content/chapters/${slug}/en.mdx`, 'utf8');
-  const model = en.match(/^model:\s*(\S+)/m)![1]!;
-  const card = JSON.parse(readFileSync(`public/models/${model}/card.json`, 'utf8')) as { outputs: { kind: string }[] };
-  return {
-    slug,
-    model,
-    /** Run names of the chapter's <TrainingCurves> chart, if it has one. */
-    curves: en.match(/<TrainingCurves runs="([^"]+)"/)?.[1]?.split(',') ?? [],
-    /** Which widget the chapter's <ModelWidget> renders, chosen as ModelWidget.astro does: a model with a
-     * class map gets the segmentation explorer; with `compare`, the residual explorer; else the classifier. */
-    widget: !/<ModelWidget /.test(en) ? null
-      : card.outputs.some((o) => o.kind === 'mask') ? 'segmentation'
-      : /<ModelWidget [^>]*compare=/.test(en) ? 'residual' : 'classifier',
-  };
-});
+export const CHAPTERS = readdirSync('content/chapters')
+  .filter((slug) => existsSync(`content/chapters/${slug}/en.mdx`))
+  .map((slug) => {
+    const en = readFileSync(`content/chapters/${slug}/en.mdx`, 'utf8');
+    const model = en.match(/^model:\s*(\S+)/m)![1]!;
+    const tag = en.match(/<ModelWidget\s[^>]*>/)?.[0];
+    let widget: ChapterWidget | null = null;
+    if (tag) {
+      const attr = (name: string) => tag.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1];
+      const cards = [attr('model')!, attr('compare')].filter((m): m is string => !!m).map(readModelCard);
+      const kind = cards[0]!.widget;
+      if (!isWidgetKind(kind)) throw new Error(`${slug}: card widget "${kind}" is not in the registry`);
+      widget = { kind, tag: WIDGETS[kind].tag, cards };
+    }
+    return {
+      slug,
+      model,
+      /** Run names of the chapter's <TrainingCurves> chart, if it has one. */
+      curves: en.match(/<TrainingCurves runs="([^"]+)"/)?.[1]?.split(',') ?? [],
+      widget,
+    };
+  });
 
-export const test = base.extend<{ watch: { external: string[]; errors: string[] } }>({
+export type Chapter = (typeof CHAPTERS)[number];
+
+/** The chapters whose widget is of `kind` (for the kind's own spec). */
+export function chaptersOf(kind: WidgetKind): (Chapter & { widget: ChapterWidget })[] {
+  return CHAPTERS.filter((c): c is Chapter & { widget: ChapterWidget } => c.widget?.kind === kind);
+}
+
+/**
+ * How a crash of Chromium's GPU process (SwiftShader, emulated on the CPU) shows from the page: the
+ * renderer dies, or the page's WebGPU instance or device is reported gone. Chromium 156 says "A valid
+ * external Instance reference no longer exists." when its GPU process is crashed on purpose (CDP
+ * Browser.crashGpuProcess); the device-lost forms are WebGPU's own. A device destroyed on purpose
+ * (onnxruntime releasing its sessions) says "destroyed" and is no crash.
+ */
+const GPU_CRASH = /valid external Instance reference no longer exists|GPU process (crashed|exited|was lost|isn't usable)|GPU connection lost|device (was |is )?lost|DEVICE_LOST/i;
+
+interface Watch {
+  external: string[];
+  errors: string[];
+  /** The first sign of a GPU process crash seen, if any. */
+  gpuCrash: string | null;
+  /** Forgets what an attempt left behind (before the one rerun after a GPU crash). */
+  reset(): void;
+}
+
+export const test = base.extend<{ watch: Watch }>({
   watch: [
-    async ({ page, baseURL }, use) => {
-      const watch = { external: [] as string[], errors: [] as string[] };
-      page.on('request', (r) => {
+    async ({ context, baseURL }, use) => {
+      const watch: Watch = {
+        external: [], errors: [], gpuCrash: null,
+        reset() {
+          watch.external = [];
+          watch.errors = [];
+          watch.gpuCrash = null;
+        },
+      };
+      const crashed = (sign: string) => {
+        if (GPU_CRASH.test(sign) && !/destroyed/i.test(sign)) watch.gpuCrash ??= sign.slice(0, 300);
+      };
+      const watchPage = (page: Page) => page.on('crash', () => (watch.gpuCrash ??= 'page crashed'));
+      context.pages().forEach(watchPage);
+      context.on('page', watchPage);
+      context.on('request', (r) => {
         const url = r.url();
         if (!url.startsWith(baseURL!) && !url.startsWith('data:') && !url.startsWith('blob:')) watch.external.push(url);
       });
-      page.on('pageerror', (e) => watch.errors.push(e.message));
+      context.on('weberror', (e) => {
+        watch.errors.push(e.error().message);
+        crashed(e.error().message);
+      });
+      context.on('console', (m) => crashed(m.text()));
       await use(watch);
       expect(watch.external, 'requests that left localhost').toEqual([]);
       expect(watch.errors, 'uncaught page errors').toEqual([]);
@@ -39,5 +104,26 @@ export const test = base.extend<{ watch: { external: string[]; errors: string[] 
     { auto: true },
   ],
 });
+
+/**
+ * The body of a test that runs models on WebGPU: when it fails and the GPU process was seen to crash (its
+ * signature, above), it runs once more on a fresh page and that second result stands; any other failure
+ * fails at once. Playwright's own retries stay off: a flake is a bug to find.
+ */
+export function rerunAfterGpuCrash(body: (args: { page: Page }, info: TestInfo) => Promise<void>) {
+  return async ({ page, context, watch }: { page: Page; context: BrowserContext; watch: Watch }, info: TestInfo) => {
+    try {
+      await body({ page }, info);
+    } catch (err) {
+      if (!watch.gpuCrash) throw err;
+      info.annotations.push({ type: 'gpu-process-crash', description: `${watch.gpuCrash} — ran again after: ${String(err).slice(0, 300)}` });
+      console.warn(`${info.title}: the GPU process crashed (${watch.gpuCrash}); running the test once more`);
+      watch.reset();
+      info.setTimeout(info.timeout * 2);
+      await page.close().catch(() => undefined);
+      await body({ page: await context.newPage() }, info);
+    }
+  };
+}
 
 export { expect };

@@ -1,0 +1,80 @@
+/** The image classifier's own views (kind "image-classifier"), on WASM: the top-5 bars, the first layer's
+ * filters, every layer's feature maps and the enlarged channel show what PyTorch computed for the first
+ * shipped test image; a drawing on the pad becomes a new input with its own maps and prediction. */
+import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
+import {
+  changedShare, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
+} from './widget-helpers';
+import { t } from '../../src/i18n';
+import { formatValue } from '../../src/lib/viz/heatmap';
+
+for (const chapter of chaptersOf('image-classifier')) {
+  const card = chapter.widget.cards[0]!;
+  const labels = card.labels![lang];
+  const graph = card.graphs[0]!;
+  const golden = goldenCases(card.slug)[0]!;
+
+  test.describe(`${lang}: ${chapter.slug} image classifier`, () => {
+    test('bars, filters, every layer and the enlarged channel show what PyTorch computed', async ({ page }) => {
+      await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
+      // The first shipped sample is selected, and it is the first golden case's.
+      await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveAttribute('data-sample', golden.sample);
+      const probs = graph.outputs.find((o) => o.role === 'probabilities')!.name;
+      await expectBars(page.locator('[data-part="top5"]'), labels, goldenValues(golden, probs).val);
+
+      for (const o of graph.outputs.filter((x) => x.role === 'weights')) {
+        await expectMapsShow(page, '[data-part="filters"] canvas', goldenValues(golden, o.name), 'diverging', o.name);
+      }
+      const layers = await page.locator('[data-part="layer"] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+      expect(layers).toEqual(graph.outputs.filter((o) => o.role === 'feature_map').map((o) => o.name));
+      for (const layer of layers) {
+        await page.locator('[data-part="layer"]').selectOption(layer);
+        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        await expectMapsShow(page, '[data-part="maps"] canvas', goldenValues(golden, layer), 'viridis', layer);
+      }
+
+      // Channel 2 of the last layer, enlarged: its caption names the channel and the layer, with the range
+      // of PyTorch's values (the last layer is small enough to be stored whole).
+      const last = graph.outputs.find((o) => o.name === layers.at(-1))!;
+      const values = goldenValues(golden, last.name);
+      expect(values.idx, 'stored whole').toBeNull();
+      const size = (last.shape[2] as number) * (last.shape[3] as number);
+      const channel = values.val.subarray(2 * size, 3 * size);
+      await page.locator('[data-part="maps"] button').nth(2).click();
+      await expect(page.locator('[data-part="maps"] button').nth(2)).toHaveAttribute('aria-pressed', 'true');
+      const caption = (await page.locator('[data-part="big-caption"]').textContent())!;
+      const number = '(-?[\\d.]+(?:e[-+]\\d+)?)';
+      const pattern = t(lang, 'widget.channelRange', { n: 2, layer: last.label[lang], min: '\u0000', max: '\u0001' })
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('\u0000', number).replace('\u0001', number);
+      const match = caption.match(new RegExp(`^${pattern}$`));
+      expect(match, caption).not.toBeNull();
+      // The caption rounds (formatValue); PyTorch's value, rounded alike, may differ in the last digit.
+      const near = (shown: string, value: number) => Math.abs(Number(shown) - value) <= 0.006 + 0.002 * Math.abs(value);
+      const [min, max] = [Math.min(...channel), Math.max(...channel)];
+      expect(near(match![1]!, min), `min ${match![1]} vs PyTorch ${formatValue(min)}`).toBe(true);
+      expect(near(match![2]!, max), `max ${match![2]} vs PyTorch ${formatValue(max)}`).toBe(true);
+      expect(max - min, 'a channel with something in it').toBeGreaterThan(0.05);
+    });
+
+    test('a drawing on the pad is a new input: new maps and a prediction', async ({ page }) => {
+      await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
+      const seen = await readCanvases(page, '[data-part="seen"]');
+      const maps = await readCanvases(page, '[data-part="maps"] canvas');
+      const pad = page.locator('[data-part="pad"]');
+      await pad.scrollIntoViewIfNeeded();
+      const box = (await pad.boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8, { steps: 8 });
+      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.8, { steps: 8 });
+      await page.mouse.up();
+      await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
+      await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      // The model's input is the drawing, and most of the layer's maps changed with it, each substantially.
+      expect(changedShare(seen, await readCanvases(page, '[data-part="seen"]'))[0]).toBeGreaterThan(0.1);
+      const changed = changedShare(maps, await readCanvases(page, '[data-part="maps"] canvas'));
+      expect(changed.filter((share) => share > 0.2).length, JSON.stringify(changed)).toBeGreaterThan(changed.length / 2);
+      await expectBars(page.locator('[data-part="top5"]'), labels);
+    });
+  });
+}
