@@ -154,9 +154,10 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
 
   private async teardown(): Promise<void> {
     this.observer?.disconnect();
-    await this.queue.close();
-    await this.releaseAll();
     this.started = false;
+    await this.queue.close();
+    if (this.isConnected) return; // put back while its jobs were stopping: it has started again
+    await this.releaseAll();
     this.dataset.state = 'idle' satisfies State;
   }
 
