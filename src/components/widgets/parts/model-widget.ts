@@ -1,15 +1,15 @@
 /**
  * What every live-model widget shares: the model cards embedded in its markup, loading on first view or
  * use (a session per card graph it needs), the backend choice, status, progress, notices, errors with
- * Retry, a Stop button for loops, one queue for every job (load, draw, verify) so that two never
+ * Retry, a Stop button for loops (`stoppable`), one queue for every job (load, draw, verify) so that two never
  * interleave, and the check against PyTorch. A subclass says where its input comes from (`createInput`)
  * and what to run and draw (`draw`).
  */
 import { t, type Lang, type UiKey } from '../../../i18n';
 import { graphOf, parseCard, type ModelCard } from '../../../lib/card';
 import {
-  RETRYABLE, WidgetError, asWidgetError, endProfile, fetchCardJson, isAbort, openModel, release, run, runLoop,
-  type Fallback, type Feed, type LoopOptions, type ModelHandle, type ProfileSummary, type ProviderChoice,
+  RETRYABLE, WidgetError, asWidgetError, endProfile, fetchCardJson, isAbort, openModel, release, run,
+  type Fallback, type Feed, type ModelHandle, type ProfileSummary, type ProviderChoice,
 } from '../../../lib/runtime';
 import { verifyModel, type VerifyRow } from '../../../lib/verify';
 import { TOLERANCE } from '../../../lib/verify/golden';
@@ -266,13 +266,14 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
     return run(await this.handle(i, graph), feeds, fetches, { signal: this.signal });
   }
 
-  /** A loop of runs (decoding, sampling): the Stop button shows while it runs, and a new input stops it. */
-  protected async loop<T>(opts: Omit<LoopOptions<T>, 'signal'>) {
+  /** Runs `work` — a loop of runs (decoding, sampling) — with the job's signal while the Stop button
+   * shows; Stop or a new input aborts the signal, and the loop ends between two runs. */
+  protected async stoppable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const stop = this.el('stop');
     stop.hidden = false;
     this.looping = true;
     try {
-      return await runLoop<T>({ ...opts, signal: this.signal });
+      return await work(this.signal);
     } finally {
       stop.hidden = true;
       this.looping = false;
