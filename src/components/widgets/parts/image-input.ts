@@ -8,7 +8,6 @@ import { GreyInput, fetchSamples, imageInput } from './grey-input';
 import type { Feeds, InputContext } from './model-widget';
 
 export class ImageInput extends GreyInput {
-  private samples: Sample[] = [];
   private pad: DrawPad;
 
   constructor(ctx: InputContext) {
@@ -20,7 +19,6 @@ export class ImageInput extends GreyInput {
   /** Downloads the shipped samples, shows them as buttons and selects the first (without running). */
   async load(signal: AbortSignal): Promise<Feeds | null> {
     const set = await fetchSamples(this.ctx, signal);
-    this.samples = set.samples;
     const labels = this.card.labels?.[this.lang] ?? [];
     this.find('samples').replaceChildren(
       ...set.samples.map((s) => {
