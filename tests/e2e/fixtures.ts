@@ -12,7 +12,7 @@ export const LANGS: Lang[] = ['zh', 'en'];
 export const GPU_LANG: Lang = 'en';
 export const VIEW_LANG: Lang = 'zh';
 
-export const readModelCard = (slug: string): ModelCard => parseCard(JSON.parse(readFileSync(`public/models/${slug}/card.json`, 'utf8')));
+const readModelCard = (slug: string): ModelCard => parseCard(JSON.parse(readFileSync(`public/models/${slug}/card.json`, 'utf8')));
 
 export interface ChapterWidget {
   kind: WidgetKind;
