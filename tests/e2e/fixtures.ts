@@ -28,10 +28,10 @@ export const CHAPTERS = readdirSync('content/chapters')
   .map((slug) => {
     const en = readFileSync(`content/chapters/${slug}/en.mdx`, 'utf8');
     const model = en.match(/^model:\s*(\S+)/m)![1]!;
-    const tag = en.match(/<ModelWidget\s[^>]*>/)?.[0];
+    const usage = en.match(/<ModelWidget\s[^>]*>/)?.[0];
     let widget: ChapterWidget | null = null;
-    if (tag) {
-      const attr = (name: string) => tag.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1];
+    if (usage) {
+      const attr = (name: string) => usage.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1];
       const cards = [attr('model')!, attr('compare')].filter((m): m is string => !!m).map(readModelCard);
       const kind = cards[0]!.widget;
       if (!isWidgetKind(kind)) throw new Error(`${slug}: card widget "${kind}" is not in the registry`);
