@@ -48,6 +48,9 @@ export function renderAttentionMap(root: HTMLElement, opts: AttentionMapOptions)
     th.className = 'col-label';
     th.setAttribute('role', 'columnheader');
     th.textContent = text;
+    // A label of one or two characters (a Chinese token, a digit) fits a cell upright; longer ones are
+    // turned (CSS), which would also lay a Chinese character on its side.
+    if ([...text].length <= 2) th.classList.add('short');
     return th;
   });
   const rowEls: HTMLElement[] = [];
@@ -68,6 +71,8 @@ export function renderAttentionMap(root: HTMLElement, opts: AttentionMapOptions)
       cell.className = 'cell';
       cell.setAttribute('role', 'gridcell');
       cell.style.background = weightColour(w);
+      // The value itself, for tests and tools that read the map (the colour is rounded to 256 steps).
+      cell.dataset.weight = String(w);
       cell.title = opts.describe(r, c, w);
       cell.setAttribute('aria-label', cell.title);
       row.append(cell);
