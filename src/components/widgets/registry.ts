@@ -8,6 +8,7 @@
  */
 import { blockCount, type ModelCard } from '../../lib/card';
 import type { Lang } from '../../i18n';
+import { seq2seqProblems } from './translator-card';
 
 /** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
 export interface WidgetProps {
@@ -61,6 +62,13 @@ export const WIDGETS = {
       ...(card.scene ? [] : ['needs a scene recipe']),
       ...([card, twin].every((c) => c && hasRole(c, 'mask')) ? [] : ['the model and its twin each need a mask output']),
     ],
+  },
+  translator: {
+    tag: 'na-translator',
+    load: () => import('./Translator.astro'),
+    spec: 'tests/e2e/translator.spec.ts',
+    twin: 'none',
+    problems: (card) => seq2seqProblems(card),
   },
 } as const satisfies Record<string, WidgetEntry>;
 

@@ -1,0 +1,99 @@
+/**
+ * What the translator widget reads from a model card, and nothing else: an encoder graph (token ids in,
+ * a state out) and a decoder graph (that state, the same ids and a target prefix in, next-token logits
+ * out), plus whatever attention maps the two expose. Pure card logic, no DOM, so the widget registry can
+ * check a card at build time with it.
+ */
+import type { GraphSpec, InputSpec, ModelCard, OutputSpec } from '../../lib/card';
+
+export interface Seq2SeqSpec {
+  encoder: GraphSpec;
+  decoder: GraphSpec;
+  /** The encoder's token input; the decoder's input of the same name gets the same ids. */
+  source: InputSpec & { kind: 'tokens' };
+  /** The decoder's token input the encoder lacks: the prefix decoded so far, one row per beam. */
+  prefix: InputSpec & { kind: 'tokens' };
+  logits: OutputSpec;
+}
+
+type TokenInput = InputSpec & { kind: 'tokens' };
+const tokenInputs = (g: GraphSpec) => g.inputs.filter((i): i is TokenInput => i.kind === 'tokens');
+
+/** The encoder is the card's first graph and the decoder its second. Every other decoder input must be
+ * an encoder input or output of the same name (the memory), so the widget can wire them by name. */
+export function seq2seqOf(card: ModelCard): Seq2SeqSpec {
+  const problems = seq2seqProblems(card);
+  if (problems.length) throw new Error(`${card.slug}: ${problems.join('; ')}`);
+  const [encoder, decoder] = card.graphs as [GraphSpec, GraphSpec];
+  const source = tokenInputs(encoder)[0]!;
+  return {
+    encoder,
+    decoder,
+    source,
+    prefix: tokenInputs(decoder).find((i) => i.name !== source.name)!,
+    logits: decoder.outputs.find((o) => o.role === 'logits')!,
+  };
+}
+
+export function seq2seqProblems(card: ModelCard): string[] {
+  const [encoder, decoder] = card.graphs;
+  if (!encoder || !decoder) return ['needs two graphs, an encoder and a decoder'];
+  const problems: string[] = [];
+  const sources = tokenInputs(encoder);
+  if (sources.length !== 1) problems.push(`the encoder (${encoder.name}) needs exactly one token input`);
+  const known = new Set([...encoder.inputs, ...encoder.outputs].map((x) => x.name));
+  const prefixes = tokenInputs(decoder).filter((i) => !known.has(i.name));
+  if (prefixes.length !== 1) problems.push(`the decoder (${decoder.name}) needs exactly one token input (the prefix) that the encoder lacks`);
+  const unwired = decoder.inputs.filter((i) => i.kind !== 'tokens' && !known.has(i.name));
+  if (unwired.length) problems.push(`decoder inputs ${unwired.map((i) => i.name).join(', ')} are neither inputs nor outputs of the encoder`);
+  if (!decoder.outputs.some((o) => o.role === 'logits')) problems.push('the decoder needs a logits output');
+  return problems;
+}
+
+/** One kind of attention map (encoder self-attention, …) with one output per layer, in card order. */
+export interface AttentionGroup {
+  /** The output names without their layer number: "enc_self" for enc_self_0, enc_self_1. */
+  stem: string;
+  graph: string;
+  layers: OutputSpec[];
+}
+
+/**
+ * Attention outputs grouped into kinds by name: `<stem>_<layer>` (the convention of ship() in training/,
+ * like blockCount's block<i>_…), a name without a layer number being a group of its own.
+ */
+export function attentionGroups(graphs: readonly GraphSpec[]): AttentionGroup[] {
+  const groups = new Map<string, AttentionGroup>();
+  for (const graph of graphs) {
+    for (const o of graph.outputs.filter((x) => x.role === 'attention')) {
+      const stem = o.name.replace(/_\d+$/, '');
+      const group = groups.get(stem) ?? { stem, graph: graph.name, layers: [] };
+      group.layers.push(o);
+      groups.set(stem, group);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Where an attention output keeps its batch, head, query and key dimensions (its `axes`). */
+export function attentionAxes(o: OutputSpec): { batch: number; head: number; query: number; key: number } {
+  const at = (name: string) => {
+    const i = o.axes?.indexOf(name) ?? -1;
+    if (i < 0) throw new Error(`attention output ${o.name} has no "${name}" axis`);
+    return i;
+  };
+  return { batch: at('batch'), head: at('head'), query: at('query'), key: at('key') };
+}
+
+/** The token input of `graph` whose length is the symbolic size `dim`: whose ids label that axis of a map. */
+export function tokensAlong(graph: GraphSpec, dim: string | number | undefined): InputSpec | undefined {
+  return tokenInputs(graph).find((i) => i.shape.at(-1) === dim);
+}
+
+/** A group's name for the kind selector: its first layer's label without the layer ("encoder layer 1:
+ * self-attention" → "encoder: self-attention", "编码器第 1 层：自注意力" → "编码器：自注意力"); a label in
+ * another form is shown whole. */
+export function kindLabel(group: AttentionGroup, lang: 'zh' | 'en'): string {
+  const label = group.layers[0]!.label[lang];
+  return label.replace(lang === 'zh' ? /第\s*\d+\s*层/ : /\s*\blayer \d+\b/, '');
+}

@@ -1,0 +1,158 @@
+/**
+ * The translator's input: a number in Chinese or English words (the script decides the direction: Han
+ * characters are translated into English, anything else into Chinese), or in digits, which are first
+ * written out in words of the chosen source language by the same rules as the training data; and the
+ * shipped examples. Text the model cannot read is refused with the reason, before anything runs.
+ */
+import { WidgetError } from '../../lib/runtime';
+import { encode, parseVocabulary, TokenError, type Vocabulary } from '../../lib/input/tokens';
+import { NUMBER_LIMIT, enNumber, parseDigits, zhNumber } from '../../lib/input/numwords';
+import type { Feeds, InputContext, InputSource } from './parts/model-widget';
+import { seq2seqOf } from './translator-card';
+
+export interface Example {
+  n: number;
+  zh: string;
+  en: string;
+}
+
+/** The two languages of the vocabulary's split rules and special tokens (`to_en`, `to_zh`). */
+export type TextLang = 'zh' | 'en';
+
+export const other = (lang: TextLang): TextLang => (lang === 'zh' ? 'en' : 'zh');
+const hasHan = (text: string) => /\p{Script=Han}/u.test(text);
+
+export class TranslatorInput implements InputSource {
+  vocab!: Vocabulary;
+  /** The source language of digits and examples; typed words set it by their script. */
+  from: TextLang;
+  private ctx: InputContext;
+  private box: HTMLInputElement;
+  /** The text last read from the box, so that Step and Play take a newly typed text first. */
+  private lastRead = '';
+
+  constructor(ctx: InputContext) {
+    this.ctx = ctx;
+    this.from = ctx.lang;
+    this.box = ctx.find<HTMLInputElement>('text');
+    ctx.find<HTMLFormElement>('form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    for (const radio of this.radios()) {
+      radio.addEventListener('change', () => {
+        this.from = radio.value as TextLang;
+        // Digits are rewritten in the newly chosen language; words keep their own.
+        if (parseDigits(this.box.value) !== null) this.submit();
+      });
+    }
+    this.setFrom(this.from);
+  }
+
+  /** Downloads the vocabulary and the examples, and reads the first example (without running). */
+  async load(signal: AbortSignal): Promise<Feeds | null> {
+    const { samples } = this.ctx.card;
+    const [vocab, shipped] = await Promise.all([
+      this.ctx.fetchJson<unknown>(seq2seqOf(this.ctx.card).source.vocab, signal),
+      this.ctx.fetchJson<{ examples: Example[] }>(samples.file, signal),
+    ]);
+    this.vocab = parseVocabulary(vocab);
+    const group = this.ctx.find('examples');
+    const format = new Intl.NumberFormat(this.ctx.lang === 'zh' ? 'zh-CN' : 'en');
+    group.replaceChildren(
+      ...shipped.examples.map((ex) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'button example';
+        button.dataset.n = String(ex.n);
+        button.textContent = format.format(ex.n);
+        button.addEventListener('click', () => {
+          this.box.value = ex[this.from];
+          this.submit();
+        });
+        return button;
+      }),
+    );
+    const first = shipped.examples[0];
+    if (!first) return null;
+    this.box.value = first[this.from];
+    return this.read();
+  }
+
+  /** Puts `text` in the box and translates it (the Swap button: the translation, back). */
+  use(text: string): void {
+    this.box.value = text;
+    this.submit();
+  }
+
+  /** Reads the box if its text changed since it was last read: 'new' (the new input is on its way),
+   * 'bad' (its error is showing) or 'same'. */
+  takeChanged(): 'new' | 'bad' | 'same' {
+    if (this.box.value === this.lastRead) return 'same';
+    return this.submit() ? 'new' : 'bad';
+  }
+
+  private submit(): boolean {
+    let feeds: Feeds;
+    try {
+      feeds = this.read();
+    } catch (err) {
+      this.box.setAttribute('aria-invalid', 'true');
+      this.ctx.onError(err);
+      return false;
+    }
+    this.ctx.onInput(feeds);
+    return true;
+  }
+
+  /** The box's text as the source feed; throws a WidgetError naming what the model cannot read. */
+  private read(): Feeds {
+    const text = this.box.value;
+    this.lastRead = text;
+    const digits = parseDigits(text);
+    const spelled = this.ctx.find('spelled');
+    spelled.hidden = true;
+    let words = text;
+    if (digits !== null) {
+      if (digits >= NUMBER_LIMIT) {
+        throw new WidgetError('error.numberTooBig', { digits: digits.toLocaleString(this.ctx.lang === 'zh' ? 'zh-CN' : 'en') });
+      }
+      words = this.from === 'zh' ? zhNumber(digits) : enNumber(digits);
+    } else if (text.trim()) {
+      this.setFrom(hasHan(text) ? 'zh' : 'en');
+    }
+    const from = this.from;
+    const to = other(from);
+    let tokens: number[];
+    try {
+      // Two more tokens go around the text: the direction token before it, EOS after it.
+      tokens = encode(this.vocab, words, from, 2);
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      const p = err.problem;
+      if (p.kind === 'empty') throw new WidgetError('error.textEmpty');
+      if (p.kind === 'unknown') throw new WidgetError('error.textUnknown', { token: p.token, position: p.position + 1 });
+      throw new WidgetError('error.textTooLong', { count: p.count, max: p.max });
+    }
+    if (digits !== null) {
+      const out = this.ctx.find('spelled-words');
+      out.textContent = words;
+      out.lang = from === 'zh' ? 'zh-CN' : 'en';
+      spelled.hidden = false;
+    }
+    this.box.removeAttribute('aria-invalid');
+    const special = this.vocab.special;
+    const ids = [special[to === 'en' ? 'to_en' : 'to_zh']!, ...tokens, special.eos!];
+    const { source } = seq2seqOf(this.ctx.card);
+    return { [source.name]: { dtype: source.dtype, dims: [1, ids.length], data: source.dtype === 'int64' ? BigInt64Array.from(ids, BigInt) : Int32Array.from(ids) } };
+  }
+
+  private radios(): HTMLInputElement[] {
+    return [...this.ctx.find('from').querySelectorAll<HTMLInputElement>('input[type="radio"]')];
+  }
+
+  private setFrom(lang: TextLang): void {
+    this.from = lang;
+    for (const radio of this.radios()) radio.checked = radio.value === lang;
+  }
+}
