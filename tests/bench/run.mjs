@@ -49,6 +49,62 @@ async function time(ort, model, graph, options) {
   return times[Math.floor(RUNS / 2)];
 }
 
+/** Median milliseconds per decoder run of a greedy decode (one run per token), WASM, same machine class. */
+const TARGET_TOKEN_MS = { transformer: 3 };
+// Held-out integers decoded each way per model: enough tokens for a stable median.
+const DECODES = 4;
+
+/** Token ids by the splitting rules of the model's vocab.json (what src/lib/input/tokens.ts does), so that
+ * this script runs in plain Node; the decoded translation is checked against PyTorch's, so a drift fails. */
+function encodeText(vocab, text, lang) {
+  const rule = vocab.split[lang];
+  let parts = rule.by === 'char' ? [...text.replace(/\s+/g, '')] : text;
+  if (rule.by === 'word') {
+    for (const s of rule.separate) parts = parts.split(s).join(` ${s} `);
+    parts = parts.split(/\s+/).filter(Boolean);
+  }
+  return parts.map((p) => vocab.tokens.indexOf(vocab.aliases?.[p] ?? p));
+}
+
+/** Greedy decodes of held-out integers in both directions with the model's encoder and decoder graphs
+ * (first and second): the median time of one decoder run, i.e. of one token. */
+async function timeDecode(dir, card) {
+  const [encGraph, decGraph] = card.graphs;
+  const { name: source, vocab: vocabFile } = encGraph.inputs.find((i) => i.kind === 'tokens');
+  const vocab = JSON.parse(readFileSync(join(dir, vocabFile), 'utf8'));
+  const { held_out: rows } = JSON.parse(readFileSync(join(dir, card.samples.file), 'utf8'));
+  const prefix = decGraph.inputs.find((i) => i.kind === 'tokens' && i.name !== source).name;
+  const logits = decGraph.outputs.find((o) => o.role === 'logits').name;
+  const options = { executionProviders: ['wasm'] };
+  const encoder = await web.InferenceSession.create(readFileSync(join(dir, encGraph.file)), options);
+  const decoder = await web.InferenceSession.create(readFileSync(join(dir, decGraph.file)), options);
+  const ids = (values, rowsOf = 1) => new web.Tensor('int64', BigInt64Array.from(values, BigInt), [rowsOf, values.length / rowsOf]);
+  const times = [];
+  let wrong = 0;
+  for (const row of rows.slice(0, DECODES)) {
+    for (const [from, to] of [['zh', 'en'], ['en', 'zh']]) {
+      const src = ids([vocab.special[`to_${to}`], ...encodeText(vocab, row[from], from), vocab.special.eos]);
+      const memory = await encoder.run({ [source]: src });
+      const feeds = Object.fromEntries(decGraph.inputs.filter((i) => i.name !== prefix).map((i) => [i.name, i.name === source ? src : memory[i.name]]));
+      const tokens = [vocab.special.bos];
+      while (tokens.length < vocab.max_len && tokens.at(-1) !== vocab.special.eos) {
+        const start = performance.now();
+        const out = await decoder.run({ ...feeds, [prefix]: ids(tokens) }, [logits]);
+        times.push(performance.now() - start);
+        const scores = out[logits].data;
+        tokens.push(scores.indexOf(Math.max(...scores)));
+      }
+      const words = tokens.filter((t) => !Object.values(vocab.special).includes(t)).map((t) => vocab.tokens[t]);
+      const text = to === 'zh' ? words.join('') : words.join(' ').replaceAll(' - ', '-');
+      if (text !== row[`${from}_${to}`]) wrong++;
+    }
+  }
+  await encoder.release();
+  await decoder.release();
+  times.sort((a, b) => a - b);
+  return { ms: times[times.length >> 1], tokens: times.length, wrong };
+}
+
 console.log(`onnxruntime-web build: /${BUILD}`);
 let slow = 0;
 for (const slug of readdirSync('public/models')) {
@@ -64,6 +120,14 @@ for (const slug of readdirSync('public/models')) {
     if (target !== undefined && wasm > target) slow++;
     const name = card.graphs.length > 1 ? `${slug}/${graph.name}` : slug;
     console.log(`${name}: wasm ${wasm.toFixed(1)} ms, native ${node.toFixed(1)} ms (median of ${RUNS}; ${verdict})`);
+  }
+  const target = TARGET_TOKEN_MS[slug];
+  if (target !== undefined) {
+    const { ms, tokens, wrong } = await timeDecode(dir, card);
+    const verdict = ms <= target ? `within ${target} ms` : `SLOWER than ${target} ms`;
+    if (ms > target || wrong) slow++;
+    console.log(`${slug} greedy decode: wasm ${ms.toFixed(2)} ms per token (median of ${tokens} tokens, ${DECODES} held-out integers each way; ${verdict})`
+      + (wrong ? `; ${wrong} translations differ from PyTorch's` : ''));
   }
 }
 process.exitCode = slow ? 1 : 0;
