@@ -354,15 +354,23 @@ def ship_transformer(out, net, held_out, accuracy, history, seconds, smoke):
     target = torch.tensor([pair(35007, "zh-en")[1][:-1]])                   # BOS thirty - five thousand seven
     beams = torch.tensor([pair(n, "zh-en")[1][:4] for n in (35007, 35008, 36007, 1234)])
     layers = range(LAYERS)
+    # Measured in the browser's onnxruntime profile: the sizes of the variable lengths, and the masks made from
+    # token ids, are integer work onnxruntime-web places on the CPU; every float kernel runs on WebGPU.
+    why = {"en": "integer bookkeeping for the variable sequence lengths (shapes, the padding mask from the token ids, "
+                 "the slice of the causal mask): onnxruntime-web 1.30 keeps int64 shape arithmetic on the CPU; "
+                 "every floating-point kernel runs on WebGPU",
+           "zh": "为可变的序列长度所做的整数运算（形状、由词元编号得到的填充掩码、因果掩码的切片）："
+                 "onnxruntime-web 1.30 把 int64 形状运算留在 CPU 上；所有浮点计算都在 WebGPU 上运行"}
     attention = lambda q, k: ["batch", "head", q, k]  # noqa: E731
     label = lambda en, zh: {"en": en, "zh": zh}  # noqa: E731
-    encoder = Graph("encoder", enc, cases=[("35007 zh-en", (sources[0],)), ("100000001 en-zh", (sources[1],))],
+    encoder = Graph("encoder", enc, cpu_ops={"ops": ["Shape", "Gather", "Unsqueeze", "Concat", "Equal"], "why": why}, cases=[("35007 zh-en", (sources[0],)), ("100000001 en-zh", (sources[1],))],
                     inputs=[Input("src", sources[0], "tokens", dims={1: "src"}, vocab="vocab.json",
                                   label=label("source tokens", "源语言词元"))],
                     outputs=[Output("memory", "state", label("encoder output (memory)", "编码器输出（记忆）"), dims={1: "src"})]
                     + [Output(f"enc_self_{i}", "attention", label(f"encoder layer {i + 1}: self-attention", f"编码器第 {i + 1} 层：自注意力"),
                               dims={2: "src", 3: "src"}, axes=attention("query", "key")) for i in layers])
-    decoder = Graph("decoder", dec, cases=[("35007 zh-en, full prefix", (memories[0], sources[0], target)),
+    decoder = Graph("decoder", dec, cpu_ops={"ops": ["Shape", "Gather", "Unsqueeze", "Concat", "Equal", "Slice", "Reshape",
+                                                  "Where", "Expand"], "why": why}, cases=[("35007 zh-en, full prefix", (memories[0], sources[0], target)),
                                            ("35007 zh-en, four beams", (memories[0], sources[0], beams))],
                     inputs=[Input("memory", memories[0], "state", dims={1: "src"}, label=label("encoder memory", "编码器记忆")),
                             Input("src", sources[0], "tokens", dims={1: "src"}, vocab="vocab.json", label=label("source tokens", "源语言词元")),

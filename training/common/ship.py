@@ -54,11 +54,13 @@ class Output:
 
 class Graph:
     """One ONNX file: `module` takes the inputs in order and returns one tensor per output, in order.
-    `cases` are the golden cases: (sample id or description, input tensors in the order of `inputs`)."""
+    `cases` are the golden cases: (sample id or description, input tensors in the order of `inputs`).
+    `cpu_ops` names the operators onnxruntime-web's WebGPU provider leaves to the CPU, and why."""
 
-    def __init__(self, name, module, inputs, outputs, cases, file=None):
+    def __init__(self, name, module, inputs, outputs, cases, file=None, cpu_ops=None):
         self.name, self.module, self.inputs, self.outputs, self.cases = name, module, inputs, outputs, cases
         self.file = file or f"{name}.onnx"
+        self.cpu_ops = cpu_ops  # {"ops": [...], "why": {"en", "zh"}}: what WebGPU leaves to the CPU, and why
 
 
 def _shape(shape, dims):
@@ -86,7 +88,7 @@ def _graph_card(out_dir, g):
             entry["axes"] = o.axes
         spec_out.append(entry)
     return {"name": g.name, "file": g.file, "sha256": sha256(path), "bytes": os.path.getsize(path),
-            "inputs": spec_in, "outputs": spec_out}
+            "inputs": spec_in, "outputs": spec_out, **({"cpu_ops": g.cpu_ops} if g.cpu_ops else {})}
 
 
 def validate_card(card, schema_path=CARD_SCHEMA):

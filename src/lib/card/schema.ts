@@ -92,6 +92,10 @@ export const graphSchema = z
     bytes: z.number().int().positive(),
     inputs: z.array(inputSchema).min(1),
     outputs: z.array(outputSchema).min(1),
+    cpu_ops: z
+      .object({ ops: z.array(z.string().min(1)).min(1), why: bilingual })
+      .optional()
+      .describe('Operators onnxruntime-web runs on the CPU even under WebGPU, and why; the e2e profile check allows these and no others'),
   })
   .describe('One ONNX graph of the model');
 
