@@ -1,9 +1,10 @@
-/** The widget base under stress, once (not per model): a backend switch while WebGPU is still loading, and
- * a crash of the GPU process caused on purpose (Chrome DevTools Protocol, Browser.crashGpuProcess), after
- * which 'auto' carries on on WASM and says why, and the fixtures recognise the crash's signature (the one
- * reason a WebGPU test may run again). In a browser of their own, so that the crash touches no other test. */
+/** The widget base, once (not per model): a failed download of the inference runtime and its Try again, a
+ * backend switch while WebGPU is still loading, and a crash of the GPU process caused on purpose (Chrome
+ * DevTools Protocol, Browser.crashGpuProcess), after which 'auto' carries on on WASM and says why, and the
+ * fixtures recognise the crash's signature (the one reason a WebGPU test may run again). In a browser of
+ * their own, so that the crash touches no other test. */
 import config from '../../playwright.config';
-import { CHAPTERS, GPU_LANG as lang, expect, rerunAfterGpuCrash, test } from './fixtures';
+import { CHAPTERS, GPU_LANG as lang, LANGS, expect, rerunAfterGpuCrash, test } from './fixtures';
 import { openWidget, widget } from './widget-helpers';
 import { t } from '../../src/i18n';
 
@@ -11,6 +12,21 @@ const chapter = CHAPTERS.find((c) => c.widget?.kind === 'image-classifier')!;
 const launch = config.use!.launchOptions!;
 // Another launch option than the config's: Playwright gives these tests their own worker and browser.
 test.use({ launchOptions: { ...launch, args: [...launch.args!, '--disable-gpu-process-crash-limit'] } });
+
+for (const language of LANGS) {
+  test(`${language}: a failed download of the inference runtime says so; Try again loads it`, async ({ page }) => {
+    // onnxruntime's WebAssembly binary: the first request for it fails, as a dropped connection would.
+    let requests = 0;
+    await page.route('**/*.wasm', (route) => (requests++ ? route.continue() : route.abort('connectionreset')));
+    await page.goto(`/${language}/${chapter.slug}/?provider=wasm`);
+    await widget(page).scrollIntoViewIfNeeded();
+    await expect(page.locator('[data-part="error"]')).toHaveText(t(language, 'error.runtimeDownload'));
+    await page.locator('[data-part="retry"]').click();
+    await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+    await expect(page.locator('[data-part="error"]')).toBeHidden();
+    expect(requests).toBe(2);
+  });
+}
 
 test(`${lang}: a switch to WASM while WebGPU is loading ends on WASM, with no error`, rerunAfterGpuCrash(async ({ page }) => {
   await page.goto(`/${lang}/${chapter.slug}/`);
