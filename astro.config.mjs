@@ -4,6 +4,7 @@ import mdx from '@astrojs/mdx';
 import { unified } from '@astrojs/markdown-remark';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
+import rehypeFocusableMath from './src/lib/content/rehype-focusable-math.mjs';
 import { CODE_THEMES } from './src/lib/content/code-themes.mjs';
 
 export default defineConfig({
@@ -11,8 +12,9 @@ export default defineConfig({
   trailingSlash: 'always',
   integrations: [mdx()],
   markdown: {
-    // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN).
-    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }),
+    // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN); display
+    // maths can be focused, so a formula too wide for the column can be scrolled by keyboard.
+    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex, rehypeFocusableMath] }),
     // Both themes are emitted as CSS variables; src/styles/global.css picks one by the page's theme.
     shikiConfig: { themes: CODE_THEMES, defaultColor: false },
   },
