@@ -35,7 +35,7 @@ export const en = {
   'facts.data': 'Data',
   'facts.sha256': 'SHA-256',
   'facts.script': 'Training script',
-  'widget.title': 'Live model',
+  'widget.title': 'Live model: {title}',
   'widget.idle': 'The model loads when this panel comes into view.',
   'widget.loadingRuntime': 'Loading the inference runtime…',
   'widget.loadingModel': 'Downloading the model…',

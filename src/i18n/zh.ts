@@ -37,7 +37,7 @@ export const zh: Record<UiKey, string> = {
   'facts.data': '数据',
   'facts.sha256': 'SHA-256',
   'facts.script': '训练脚本',
-  'widget.title': '在线模型',
+  'widget.title': '在线模型：{title}',
   'widget.idle': '面板进入视野时才加载模型。',
   'widget.loadingRuntime': '正在加载推理运行时……',
   'widget.loadingModel': '正在下载模型……',
