@@ -315,7 +315,7 @@ VOCAB_FILE = {
     "max_len": MAX_LEN,
     "aliases": {"两": "二", "〇": "零"},   # spellings readers type that the renderer never writes
 }
-EXAMPLES = [7, 15, 110, 1234, 35007, 100000, 3050000, 20304050, 100000001, 999999999]  # the widget's picks
+EXAMPLES = [35007, 20304050, 100000001, 7, 15, 110, 1234, 100000, 3050000, 999999999]  # the widget's picks, first shown first
 
 
 def translations(net, integers, direction):
