@@ -1,8 +1,9 @@
 /**
  * What every chapter's widget must do, whatever its kind (each kind's own views are in the spec the
  * registry names for it). Each model runs once on WebGPU — onnxruntime's own profile proves every kernel
- * ran there, apart from those its card names as left to the CPU — and once on WASM, and both reproduce PyTorch's golden tensors. The texts of failures,
- * notices and uploads are checked in both languages on WASM, which needs no WebGPU session.
+ * ran there, apart from those its card names as left to the CPU — and once on WASM, and both reproduce
+ * PyTorch's golden tensors. The texts of failures, notices and uploads are checked in both languages on
+ * WASM, which needs no WebGPU session.
  */
 import type { Page } from '@playwright/test';
 import { CHAPTERS, GPU_LANG, LANGS, expect, rerunAfterGpuCrash, test } from './fixtures';
