@@ -124,9 +124,13 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
     const asked = new URLSearchParams(location.search).get('provider');
     if (asked && PROVIDERS.includes(asked)) provider.value = asked;
     provider.addEventListener('change', () => {
+      this.clearVerdict(); // it was reached on the other backend
       if (this.started) void this.queue.submit('load', (s) => this.job(s, () => this.load()), { preempt: true });
     });
     this.el('verify').addEventListener('click', () => {
+      // At once, not when the job starts: while it waits behind another job, an earlier verdict (perhaps
+      // from the other backend) must not stand as this check's answer.
+      this.clearVerdict();
       this.start();
       void this.queue.submit('verify', (s) => this.job(s, () => this.verify()));
     });
@@ -329,12 +333,17 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
     return t(this.uiLang, provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
   }
 
+  /** Results of an earlier check must not pass for the next one. */
+  private clearVerdict(): void {
+    delete this.dataset.verify;
+    this.el('verify-table').hidden = true;
+    this.el('verify-summary').textContent = '';
+  }
+
   /** Runs every golden case of every card on the current backend and shows how each output compares. */
   private async verify(): Promise<void> {
     if (!this.handles.size) return; // loading failed; its error is showing
-    // Results of an earlier check (perhaps on the other backend) must not pass for this one.
-    delete this.dataset.verify;
-    this.el('verify-table').hidden = true;
+    this.clearVerdict();
     this.el('verify-summary').textContent = t(this.uiLang, 'widget.running');
     const rows: VerifyRow[] = [];
     try {
