@@ -363,12 +363,14 @@ def ship_transformer(out, net, held_out, accuracy, history, seconds, smoke):
                  "onnxruntime-web 1.30 把 int64 形状运算留在 CPU 上；所有浮点计算都在 WebGPU 上运行"}
     attention = lambda q, k: ["batch", "head", q, k]  # noqa: E731
     label = lambda en, zh: {"en": en, "zh": zh}  # noqa: E731
+    kind = lambda k, i, en, zh: {"kind": k, "label": label(en, zh), "layer": i + 1}  # noqa: E731
     encoder = Graph("encoder", enc, cpu_ops={"ops": ["Shape", "Gather", "Unsqueeze", "Concat", "Equal"], "why": why}, cases=[("35007 zh-en", (sources[0],)), ("100000001 en-zh", (sources[1],))],
                     inputs=[Input("src", sources[0], "tokens", dims={1: "src"}, vocab="vocab.json",
                                   label=label("source tokens", "源语言词元"))],
                     outputs=[Output("memory", "state", label("encoder output (memory)", "编码器输出（记忆）"), dims={1: "src"})]
                     + [Output(f"enc_self_{i}", "attention", label(f"encoder layer {i + 1}: self-attention", f"编码器第 {i + 1} 层：自注意力"),
-                              dims={2: "src", 3: "src"}, axes=attention("query", "key")) for i in layers])
+                              dims={2: "src", 3: "src"}, axes=attention("query", "key"),
+                              attention=kind("enc_self", i, "encoder: self-attention", "编码器：自注意力")) for i in layers])
     decoder = Graph("decoder", dec, cpu_ops={"ops": ["Shape", "Gather", "Unsqueeze", "Concat", "Equal", "Slice", "Reshape",
                                                   "Where", "Expand"], "why": why}, cases=[("35007 zh-en, full prefix", (memories[0], sources[0], target)),
                                            ("35007 zh-en, four beams", (memories[0], sources[0], beams))],
@@ -378,9 +380,11 @@ def ship_transformer(out, net, held_out, accuracy, history, seconds, smoke):
                                   label=label("target prefix", "目标前缀"))],
                     outputs=[Output("logits", "logits", label("next-token logits", "下一个词元的 logits"), dims={0: "beam"})]
                     + [Output(f"dec_self_{i}", "attention", label(f"decoder layer {i + 1}: masked self-attention", f"解码器第 {i + 1} 层：带掩码的自注意力"),
-                              dims={0: "beam", 2: "tgt", 3: "tgt"}, axes=attention("query", "key")) for i in layers]
+                              dims={0: "beam", 2: "tgt", 3: "tgt"}, axes=attention("query", "key"),
+                              attention=kind("dec_self", i, "decoder: masked self-attention", "解码器：带掩码的自注意力")) for i in layers]
                     + [Output(f"dec_cross_{i}", "attention", label(f"decoder layer {i + 1}: cross-attention", f"解码器第 {i + 1} 层：交叉注意力"),
-                              dims={0: "beam", 2: "tgt", 3: "src"}, axes=attention("query", "key")) for i in layers])
+                              dims={0: "beam", 2: "tgt", 3: "src"}, axes=attention("query", "key"),
+                              attention=kind("dec_cross", i, "decoder: cross-attention", "解码器：交叉注意力")) for i in layers])
     # One forward pass: the longest source and its whole target, teacher-forced.
     longest_src, longest_tgt = pair(999999999, "zh-en")
     macs_runs = [(net, (torch.tensor([longest_src]), torch.tensor([longest_tgt[:-1]])))]

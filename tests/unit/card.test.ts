@@ -61,8 +61,12 @@ describe('card validation', () => {
 
   it('requires attention outputs to name their axes, and a vocabulary for token inputs', () => {
     const attention = { name: 'attn', shape: [1, 4, 'seq', 'seq'], role: 'attention', label: { en: 'a', zh: '注意力' } };
-    expect(() => parseCard(withGraph({ outputs: [attention] }))).toThrow(/attention outputs must name their axes/);
-    expect(parseCard(withGraph({ outputs: [{ ...attention, axes: ['batch', 'head', 'query', 'key'] }] }))).toBeTruthy();
+    const axes = ['batch', 'head', 'query', 'key'];
+    const which = { kind: 'cross', label: { en: 'cross-attention', zh: '交叉注意力' }, layer: 1 };
+    expect(() => parseCard(withGraph({ outputs: [attention] }))).toThrow(/attention outputs must name their axes and their attention kind/);
+    expect(() => parseCard(withGraph({ outputs: [{ ...attention, axes }] }))).toThrow(/attention kind and layer/);
+    expect(() => parseCard(withGraph({ outputs: [{ ...attention, axes, attention: { ...which, layer: 0 } }] }))).toThrow(/layer/);
+    expect(parseCard(withGraph({ outputs: [{ ...attention, axes, attention: which }] }))).toBeTruthy();
     const tokens = { name: 'ids', kind: 'tokens', dtype: 'int64', shape: [1, 'seq'], vocab: 'vocab.json' };
     expect(() => parseCard(withGraph({ inputs: [tokens] }))).toThrow(/vocab\.json is not listed in files/);
     expect(() => parseCard(withGraph({ inputs: [{ ...tokens, dtype: 'float32' }] }))).toThrow(/inputs\.0\.dtype/);

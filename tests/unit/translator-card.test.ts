@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCard, type ModelCard } from '../../src/lib/card';
-import { attentionAxes, attentionGroups, kindLabel, seq2seqOf, seq2seqProblems, tokensAlong } from '../../src/components/widgets/translator-card';
+import { attentionAxes, attentionGroups, seq2seqOf, seq2seqProblems, tokensAlong } from '../../src/components/widgets/translator-card';
 
 const card = parseCard(JSON.parse(readFileSync('public/models/transformer/card.json', 'utf8')));
 
@@ -25,8 +25,15 @@ describe('the translator reads the Transformer card', () => {
       ['dec_self', 'decoder', ['dec_self_0', 'dec_self_1']],
       ['dec_cross', 'decoder', ['dec_cross_0', 'dec_cross_1']],
     ]);
-    expect(groups.map((g) => kindLabel(g, 'en'))).toEqual(['encoder: self-attention', 'decoder: masked self-attention', 'decoder: cross-attention']);
-    expect(groups.map((g) => kindLabel(g, 'zh'))).toEqual(['编码器：自注意力', '解码器：带掩码的自注意力', '解码器：交叉注意力']);
+    expect(groups.map((g) => g.label.en)).toEqual(['encoder: self-attention', 'decoder: masked self-attention', 'decoder: cross-attention']);
+    expect(groups.map((g) => g.label.zh)).toEqual(['编码器：自注意力', '解码器：带掩码的自注意力', '解码器：交叉注意力']);
+  });
+
+  it('orders a kind\'s maps by the layer the card gives, not by their place in the graph', () => {
+    const decoder = card.graphs[1]!;
+    const shuffled = { ...decoder, outputs: [...decoder.outputs].reverse() };
+    const cross = attentionGroups([shuffled]).find((g) => g.stem === 'dec_cross')!;
+    expect(cross.layers.map((o) => o.attention!.layer)).toEqual([1, 2]);
   });
 
   it('labels each axis of a map with the token input of its length', () => {

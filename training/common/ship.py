@@ -46,10 +46,12 @@ class Input:
 
 class Output:
     """A graph output: its name, role (probabilities, logits, feature_map, weights, mask, attention,
-    hidden_state, block_ratios, state), bilingual label, the sizes that vary, and for attention a name per axis."""
+    hidden_state, block_ratios, state), bilingual label, the sizes that vary, and for attention a name per
+    axis and which attention it is (kind, its bilingual name, layer)."""
 
-    def __init__(self, name, role, label, dims=None, axes=None):
+    def __init__(self, name, role, label, dims=None, axes=None, attention=None):
         self.name, self.role, self.label, self.dims, self.axes = name, role, label, dims or {}, axes
+        self.attention = attention  # {"kind", "label": {"en", "zh"}, "layer"} for an attention map
 
 
 class Graph:
@@ -86,6 +88,8 @@ def _graph_card(out_dir, g):
             entry["dtype"] = TORCH_DTYPES[t.dtype]
         if o.axes:
             entry["axes"] = o.axes
+        if o.attention:
+            entry["attention"] = o.attention
         spec_out.append(entry)
     return {"name": g.name, "file": g.file, "sha256": sha256(path), "bytes": os.path.getsize(path),
             "inputs": spec_in, "outputs": spec_out, **({"cpu_ops": g.cpu_ops} if g.cpu_ops else {})}

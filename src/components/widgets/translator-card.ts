@@ -50,28 +50,30 @@ export function seq2seqProblems(card: ModelCard): string[] {
   return problems;
 }
 
-/** One kind of attention map (encoder self-attention, …) with one output per layer, in card order. */
+/** One kind of attention map (encoder self-attention, …) with one output per layer, as the card groups them. */
 export interface AttentionGroup {
-  /** The output names without their layer number: "enc_self" for enc_self_0, enc_self_1. */
+  /** The card's id of the kind: "enc_self". */
   stem: string;
   graph: string;
+  /** The kind's name in both languages, from the card. */
+  label: { en: string; zh: string };
+  /** One output per layer, in layer order. */
   layers: OutputSpec[];
 }
 
-/**
- * Attention outputs grouped into kinds by name: `<stem>_<layer>` (the convention of ship() in training/,
- * like blockCount's block<i>_…), a name without a layer number being a group of its own.
- */
+/** The attention outputs of `graphs` grouped by the kind their card entry names, in card order. */
 export function attentionGroups(graphs: readonly GraphSpec[]): AttentionGroup[] {
   const groups = new Map<string, AttentionGroup>();
   for (const graph of graphs) {
-    for (const o of graph.outputs.filter((x) => x.role === 'attention')) {
-      const stem = o.name.replace(/_\d+$/, '');
-      const group = groups.get(stem) ?? { stem, graph: graph.name, layers: [] };
+    for (const o of graph.outputs) {
+      if (o.role !== 'attention' || !o.attention) continue;
+      const { kind, label } = o.attention;
+      const group = groups.get(kind) ?? { stem: kind, graph: graph.name, label, layers: [] };
       group.layers.push(o);
-      groups.set(stem, group);
+      groups.set(kind, group);
     }
   }
+  for (const g of groups.values()) g.layers.sort((a, b) => a.attention!.layer - b.attention!.layer);
   return [...groups.values()];
 }
 
@@ -88,12 +90,4 @@ export function attentionAxes(o: OutputSpec): { batch: number; head: number; que
 /** The token input of `graph` whose length is the symbolic size `dim`: whose ids label that axis of a map. */
 export function tokensAlong(graph: GraphSpec, dim: string | number | undefined): InputSpec | undefined {
   return tokenInputs(graph).find((i) => i.shape.at(-1) === dim);
-}
-
-/** A group's name for the kind selector: its first layer's label without the layer ("encoder layer 1:
- * self-attention" → "encoder: self-attention", "编码器第 1 层：自注意力" → "编码器：自注意力"); a label in
- * another form is shown whole. */
-export function kindLabel(group: AttentionGroup, lang: 'zh' | 'en'): string {
-  const label = group.layers[0]!.label[lang];
-  return label.replace(lang === 'zh' ? /第\s*\d+\s*层/ : /\s*\blayer \d+\b/, '');
 }

@@ -80,9 +80,17 @@ export const outputSchema = z
     role: z.enum(OUTPUT_ROLES).describe('What the output means, which decides how a viewer draws it'),
     label: bilingual,
     axes: z.array(z.string().min(1)).optional().describe('A name per dimension, e.g. ["batch", "head", "query", "key"]'),
+    attention: z
+      .object({
+        kind: z.string().regex(/^[a-z][a-z0-9_]*$/).describe('Which attention: outputs of one kind, one per layer, form a group ("enc_self")'),
+        label: bilingual.describe('The kind’s name for a selector, e.g. "decoder: cross-attention"'),
+        layer: z.number().int().positive().describe('Layer number, from 1'),
+      })
+      .optional()
+      .describe('For attention outputs: the kind and layer, so a viewer can offer every kind, layer and head'),
   })
   .refine((o) => !o.axes || o.axes.length === o.shape.length, 'axes needs one name per dimension')
-  .refine((o) => o.role !== 'attention' || o.axes, 'attention outputs must name their axes');
+  .refine((o) => o.role !== 'attention' || (o.axes && o.attention), 'attention outputs must name their axes and their attention kind and layer');
 
 export const graphSchema = z
   .object({
