@@ -143,7 +143,7 @@ def main():
                     token_input("ids", [1, "seq"])],
          "outputs": [{"name": "logits", "shape": [1, "seq", VOCAB], "role": "logits", "label": label},
                      {"name": "attention", "shape": [1, "seq", "src"], "role": "attention", "label": label,
-                      "axes": ["batch", "query", "key"]}]},
+                      "axes": ["batch", "query", "key"], "attention": {"kind": "cross", "label": label, "layer": 1}}]},
         {"name": "step", "file": "step.onnx",
          "inputs": [{"name": "state", "kind": "state", "dtype": "float32", "shape": [1, D]},
                     token_input("token", [1, 1])],
