@@ -6,6 +6,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as native from 'onnxruntime-node';
 import { BUILD, importOrt } from '../../src/lib/runtime/ort-build.mjs';
+// Node strips the types itself: the page's own tokeniser, not a copy.
+import { decode, encode } from '../../src/lib/input/tokens.ts';
 
 // Median milliseconds per run of a model's first graph on a 2-core CI-class machine that we consider acceptable.
 const TARGET_WASM_MS = { alexnet: 15, resnet: 15, 'resnet-plain': 15, unet: 60, 'unet-noskip': 60 };
@@ -54,18 +56,6 @@ const TARGET_TOKEN_MS = { transformer: 3 };
 // Held-out integers decoded each way per model: enough tokens for a stable median.
 const DECODES = 4;
 
-/** Token ids by the splitting rules of the model's vocab.json (what src/lib/input/tokens.ts does), so that
- * this script runs in plain Node; the decoded translation is checked against PyTorch's, so a drift fails. */
-function encodeText(vocab, text, lang) {
-  const rule = vocab.split[lang];
-  let parts = rule.by === 'char' ? [...text.replace(/\s+/g, '')] : text;
-  if (rule.by === 'word') {
-    for (const s of rule.separate) parts = parts.split(s).join(` ${s} `);
-    parts = parts.split(/\s+/).filter(Boolean);
-  }
-  return parts.map((p) => vocab.tokens.indexOf(vocab.aliases?.[p] ?? p));
-}
-
 /** Greedy decodes of held-out integers in both directions with the model's encoder and decoder graphs
  * (first and second): the median time of one decoder run, i.e. of one token. */
 async function timeDecode(dir, card) {
@@ -83,7 +73,7 @@ async function timeDecode(dir, card) {
   let wrong = 0;
   for (const row of rows.slice(0, DECODES)) {
     for (const [from, to] of [['zh', 'en'], ['en', 'zh']]) {
-      const src = ids([vocab.special[`to_${to}`], ...encodeText(vocab, row[from], from), vocab.special.eos]);
+      const src = ids([vocab.special[`to_${to}`], ...encode(vocab, row[from], from), vocab.special.eos]);
       const memory = await encoder.run({ [source]: src });
       const feeds = Object.fromEntries(decGraph.inputs.filter((i) => i.name !== prefix).map((i) => [i.name, i.name === source ? src : memory[i.name]]));
       const tokens = [vocab.special.bos];
@@ -94,9 +84,7 @@ async function timeDecode(dir, card) {
         const scores = out[logits].data;
         tokens.push(scores.indexOf(Math.max(...scores)));
       }
-      const words = tokens.filter((t) => !Object.values(vocab.special).includes(t)).map((t) => vocab.tokens[t]);
-      const text = to === 'zh' ? words.join('') : words.join(' ').replaceAll(' - ', '-');
-      if (text !== row[`${from}_${to}`]) wrong++;
+      if (decode(vocab, tokens, to) !== row[`${from}_${to}`]) wrong++;
     }
   }
   await encoder.release();

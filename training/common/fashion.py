@@ -1,12 +1,12 @@
 """Fashion-MNIST prepared the same way for every classifier: normalised with the training set's own
 statistics, a validation split held out of the training set, and the test images shipped to the widget."""
-import base64
 import os
 
 import torch
 
 from .data import FASHION_SOURCE, fashion_mnist
 from .export import write_json
+from .golden import b64
 from .loop import normalise
 
 VAL_SIZE = 5000  # taken from the training split to watch over-fitting; the test set is never trained on
@@ -45,7 +45,7 @@ def pick_samples(test_y, n):
 
 def write_samples(out_dir, test_u8, test_y, picks):
     samples = [{"id": f"test-{i}", "test_index": i, "label": int(test_y[i]),
-                "pixels": base64.b64encode(test_u8[i].numpy().tobytes()).decode()} for i in picks]
+                "pixels": b64(test_u8[i].numpy())} for i in picks]
     write_json(os.path.join(out_dir, "samples.json"),
                {"width": 28, "height": 28, "encoding": "base64 uint8, row-major", "samples": samples})
     return samples

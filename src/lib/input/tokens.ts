@@ -19,10 +19,14 @@ export type TokenProblem =
   | { kind: 'unknown'; token: string; position: number }
   | { kind: 'too-long'; count: number; max: number };
 
+// Plain class fields (no constructor parameter properties): `npm run bench` imports this file with Node's
+// own TypeScript type stripping, which accepts only erasable syntax.
 export class TokenError extends Error {
-  constructor(readonly problem: TokenProblem) {
+  readonly problem: TokenProblem;
+  constructor(problem: TokenProblem) {
     super(JSON.stringify(problem));
     this.name = 'TokenError';
+    this.problem = problem;
   }
 }
 
