@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as native from 'onnxruntime-node';
 import { BUILD, importOrt } from '../../src/lib/runtime/ort-build.mjs';
 // Node strips the types itself: the page's own tokeniser, not a copy.
-import { decode, encode } from '../../src/lib/input/tokens.ts';
+import { decode, sourceIds } from '../../src/lib/input/tokens.ts';
 
 // Median milliseconds per run of a model's first graph on a 2-core CI-class machine that we consider acceptable.
 const TARGET_WASM_MS = { alexnet: 15, resnet: 15, 'resnet-plain': 15, unet: 60, 'unet-noskip': 60 };
@@ -73,7 +73,7 @@ async function timeDecode(dir, card) {
   let wrong = 0;
   for (const row of rows.slice(0, DECODES)) {
     for (const [from, to] of [['zh', 'en'], ['en', 'zh']]) {
-      const src = ids([vocab.special[`to_${to}`], ...encode(vocab, row[from], from), vocab.special.eos]);
+      const src = ids(sourceIds(vocab, row[from], from, to));
       const memory = await encoder.run({ [source]: src });
       const feeds = Object.fromEntries(decGraph.inputs.filter((i) => i.name !== prefix).map((i) => [i.name, i.name === source ? src : memory[i.name]]));
       const tokens = [vocab.special.bos];

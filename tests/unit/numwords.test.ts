@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { enNumber, parseDigits, zhNumber } from '../../src/lib/input/numwords';
-import { TokenError, decode, encode, parseVocabulary } from '../../src/lib/input/tokens';
+import { TokenError, decode, encode, parseVocabulary, sourceIds } from '../../src/lib/input/tokens';
 
 const fixture = JSON.parse(readFileSync('tests/fixtures/numwords.json', 'utf8')) as {
   vocab: string[];
@@ -46,6 +46,14 @@ describe('tokens', () => {
       expect(decode(vocab, [1, ...c.en_ids, 2], 'en')).toBe(c.en);
       expect(decode(vocab, c.zh_ids, 'zh')).toBe(c.zh);
     }
+  });
+
+  it('lay out a translation source as training did: direction token, tokens, EOS', () => {
+    const c = fixture.cases.find((x) => x.n === 100000001)!;
+    expect(sourceIds(vocab, c.zh, 'zh', 'en')).toEqual([vocab.special.to_en, ...c.zh_ids, vocab.special.eos]);
+    expect(sourceIds(vocab, c.en, 'en', 'zh')).toEqual([vocab.special.to_zh, ...c.en_ids, vocab.special.eos]);
+    expect(sourceIds(vocab, '一'.repeat(vocab.max_len - 2), 'zh', 'en')).toHaveLength(vocab.max_len);
+    expect(() => sourceIds(vocab, '一'.repeat(vocab.max_len - 1), 'zh', 'en')).toThrow(TokenError);
   });
 
   it('accept what readers type: capitals, extra spaces, spaced hyphens', () => {

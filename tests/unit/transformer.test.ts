@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { parseCard } from '../../src/lib/card';
 import { greedyDecode, type NextLogits } from '../../src/lib/generate/seq2seq';
-import { decode, encode, parseVocabulary } from '../../src/lib/input/tokens';
+import { decode, parseVocabulary, sourceIds } from '../../src/lib/input/tokens';
 
 const dir = 'public/models/transformer';
 
@@ -21,7 +21,7 @@ describe.runIf(existsSync(`${dir}/card.json`))('the Transformer on its shipped h
   const ids = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
 
   async function translate(text: string, from: 'zh' | 'en', to: 'zh' | 'en'): Promise<string> {
-    const src = ids([vocab.special[to === 'en' ? 'to_en' : 'to_zh']!, ...encode(vocab, text, from), vocab.special.eos!]);
+    const src = ids(sourceIds(vocab, text, from, to));
     const { memory } = await (await encoder).run({ src }, ['memory']);
     const next: NextLogits = async (prefixes) => {
       const tgt = new ort.Tensor('int64', BigInt64Array.from(prefixes.flat(), BigInt), [prefixes.length, prefixes[0]!.length]);

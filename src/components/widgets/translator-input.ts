@@ -5,7 +5,7 @@
  * shipped examples. Text the model cannot read is refused with the reason, before anything runs.
  */
 import { WidgetError } from '../../lib/runtime';
-import { encode, parseVocabulary, TokenError, type Vocabulary } from '../../lib/input/tokens';
+import { parseVocabulary, sourceIds, TokenError, type Vocabulary } from '../../lib/input/tokens';
 import { NUMBER_LIMIT, enNumber, parseDigits, zhNumber } from '../../lib/input/numwords';
 import type { Feeds, InputContext, InputSource } from './parts/model-widget';
 import { seq2seqOf } from './translator-card';
@@ -123,10 +123,9 @@ export class TranslatorInput implements InputSource {
     }
     const from = this.from;
     const to = other(from);
-    let tokens: number[];
+    let ids: number[];
     try {
-      // Two more tokens go around the text: the direction token before it, EOS after it.
-      tokens = encode(this.vocab, words, from, 2);
+      ids = sourceIds(this.vocab, words, from, to);
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       const p = err.problem;
@@ -141,8 +140,6 @@ export class TranslatorInput implements InputSource {
       spelled.hidden = false;
     }
     this.box.removeAttribute('aria-invalid');
-    const special = this.vocab.special;
-    const ids = [special[to === 'en' ? 'to_en' : 'to_zh']!, ...tokens, special.eos!];
     const { source } = seq2seqOf(this.ctx.card);
     return { [source.name]: { dtype: source.dtype, dims: [1, ids.length], data: source.dtype === 'int64' ? BigInt64Array.from(ids, BigInt) : Int32Array.from(ids) } };
   }

@@ -64,6 +64,14 @@ export function encode(vocab: Vocabulary, text: string, lang: string, reserve = 
   return ids;
 }
 
+/** A translation source as the training script lays it out: the direction token of the target language
+ * (special `to_<lang>`), the text's tokens, then EOS. Throws a TokenError as `encode` does. */
+export function sourceIds(vocab: Vocabulary, text: string, from: string, to: string): number[] {
+  const direction = vocab.special[`to_${to}`];
+  if (direction === undefined) throw new Error(`the vocabulary has no direction token to_${to}`);
+  return [direction, ...encode(vocab, text, from, 2), vocab.special.eos!];
+}
+
 /** Text of token ids in language `lang`, special tokens left out. */
 export function decode(vocab: Vocabulary, ids: readonly number[], lang: string): string {
   const specials = new Set(Object.values(vocab.special));
