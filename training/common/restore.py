@@ -4,7 +4,9 @@ the golden tensors, samples and card can be rewritten without training again (--
 Tensors the export kept are named as in the module's state_dict. The export folded every batch norm into
 the convolution before it: those weights are anonymous (onnx::Conv_N) and come in the graph's order, which
 is the order the convolutions ran in. Each such convolution gets the folded weight, and its batch norm
-becomes an exact identity plus the folded bias."""
+becomes an exact identity plus the folded bias. A linear layer applied to a sequence exports as a MatMul
+with its weight transposed and anonymous (onnx::MatMul_N), again in the order the layers ran. A weight the
+graph returns as an output (a folded constant behind an Identity) is no weight to load."""
 import json
 import os
 
@@ -15,12 +17,16 @@ from onnx import numpy_helper
 
 
 def _execution_order(module, example):
-    """The Conv2d modules in the order they run on `example`, and the BatchNorm2d applied directly to each one's output."""
-    convs, outputs, bn_of = [], {}, {}
+    """The Conv2d and the Linear modules, each in the order they run on `example`, and the BatchNorm2d
+    applied directly to each convolution's output."""
+    convs, linears, outputs, bn_of = [], [], {}, {}
 
     def on_conv(m, inp, out):
         convs.append(m)
         outputs[id(out)] = m
+
+    def on_linear(m, inp, out):
+        linears.append(m)
 
     def on_bn(m, inp, out):
         if id(inp[0]) in outputs:
@@ -28,11 +34,12 @@ def _execution_order(module, example):
 
     hooks = [m.register_forward_hook(on_conv) for m in module.modules() if isinstance(m, nn.Conv2d)]
     hooks += [m.register_forward_hook(on_bn) for m in module.modules() if isinstance(m, nn.BatchNorm2d)]
+    hooks += [m.register_forward_hook(on_linear) for m in module.modules() if isinstance(m, nn.Linear)]
     module.eval()
     module(*example)
     for h in hooks:
         h.remove()
-    return convs, bn_of
+    return convs, linears, bn_of
 
 
 @torch.no_grad()
@@ -57,7 +64,14 @@ def restore(out_dir, module, example, file="model.onnx"):
         if name in state:
             put(name, value)
     folded = [n.input[1:] for n in graph.node if n.op_type == "Conv" and n.input[1] not in state]
-    convs, bn_of = _execution_order(module, example)
+    transposed = [n.input[1] for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights and n.input[1] not in state]
+    returned = {n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in weights}
+    convs, linears, bn_of = _execution_order(module, example)
+    linears = [m for m in linears if names[id(m.weight)] not in loaded]
+    if len(linears) != len(transposed):
+        raise SystemExit(f"{path}: {len(transposed)} MatMul weights without a name, {len(linears)} linear layers left in the module")
+    for linear, w in zip(linears, transposed):
+        put(names[id(linear.weight)], weights[w].t())
     convs = [c for c in convs if names[id(c.weight)] not in loaded]
     if len(convs) != len(folded):
         raise SystemExit(f"{path}: {len(folded)} convolutions with folded weights, {len(convs)} left in the module")
@@ -74,7 +88,7 @@ def restore(out_dir, module, example, file="model.onnx"):
         else:
             put(names[id(conv.bias)], weights[b])
     missing = [k for k in state if k not in loaded and not k.endswith("num_batches_tracked")]
-    used = set(weights) & set(state) | {x for pair in folded for x in pair}
+    used = set(weights) & set(state) | {x for pair in folded for x in pair} | set(transposed) | returned
     if missing or set(weights) - used:
         raise SystemExit(f"{path}: module tensors not in the file {missing}, file weights not used {sorted(set(weights) - used)}")
     with open(os.path.join(out_dir, "card.json"), encoding="utf-8") as f:
