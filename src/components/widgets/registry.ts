@@ -9,6 +9,7 @@
 import { blockCount, type ModelCard } from '../../lib/card';
 import type { Lang } from '../../i18n';
 import { seq2seqProblems } from './translator-card';
+import { vitProblems } from './vit-card';
 
 /** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
 export interface WidgetProps {
@@ -22,8 +23,8 @@ export interface WidgetEntry {
   load: () => Promise<{ default: (props: WidgetProps) => unknown }>;
   /** The kind's own e2e spec, relative to the repository (the generic checks are in widget.spec.ts). */
   spec: string;
-  /** Whether the chapter must name a second model (`compare`) to show beside the first. */
-  twin: 'required' | 'none';
+  /** Whether the chapter must, may or must not name a second model (`compare`) to show beside the first. */
+  twin: 'required' | 'optional' | 'none';
   /** Reasons these cards cannot be shown by this kind, beyond a missing twin; empty when they can. */
   problems?: (card: ModelCard, twin?: ModelCard) => string[];
 }
@@ -69,6 +70,16 @@ export const WIDGETS = {
     spec: 'tests/e2e/translator.spec.ts',
     twin: 'none',
     problems: (card) => seq2seqProblems(card),
+  },
+  'vit-explorer': {
+    tag: 'na-vit-explorer',
+    load: () => import('./VitExplorer.astro'),
+    spec: 'tests/e2e/vit-explorer.spec.ts',
+    twin: 'optional',
+    problems: (card, twin) => [
+      ...vitProblems(card),
+      ...(twin && !hasRole(twin, 'probabilities') ? ['the model beside it needs a probabilities output'] : []),
+    ],
   },
 } as const satisfies Record<string, WidgetEntry>;
 
