@@ -3,7 +3,7 @@
  * shipped test image; a drawing on the pad becomes a new input with its own maps and prediction. */
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
 import {
-  changedShare, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
+  changedShare, drawOnPad, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
 } from './widget-helpers';
 import { t } from '../../src/i18n';
 import { formatValue } from '../../src/lib/viz/heatmap';
@@ -60,16 +60,7 @@ for (const chapter of chaptersOf('image-classifier')) {
       await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
       const seen = await readCanvases(page, '[data-part="seen"]');
       const maps = await readCanvases(page, '[data-part="maps"] canvas');
-      const pad = page.locator('[data-part="pad"]');
-      await pad.scrollIntoViewIfNeeded();
-      const box = (await pad.boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8, { steps: 8 });
-      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.8, { steps: 8 });
-      await page.mouse.up();
-      await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
-      await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      await drawOnPad(page, [[0.3, 0.2], [0.3, 0.8], [0.7, 0.8]]);
       // The model's input is the drawing, and most of the layer's maps changed with it, each substantially.
       expect(changedShare(seen, await readCanvases(page, '[data-part="seen"]'))[0]).toBeGreaterThan(0.1);
       const changed = changedShare(maps, await readCanvases(page, '[data-part="maps"] canvas'));

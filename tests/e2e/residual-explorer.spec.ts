@@ -3,7 +3,7 @@
  * show what PyTorch computed; a drawing becomes a new input for both networks. */
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
 import {
-  changedShare, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
+  changedShare, drawOnPad, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
 } from './widget-helpers';
 import { blockCount } from '../../src/lib/card';
 
@@ -52,15 +52,7 @@ for (const chapter of chaptersOf('residual-explorer')) {
       await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
       const grids = '[data-part^="grid-"] canvas';
       const before = await readCanvases(page, grids);
-      const pad = page.locator('[data-part="pad"]');
-      await pad.scrollIntoViewIfNeeded();
-      const box = (await pad.boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.85, { steps: 10 });
-      await page.mouse.up();
-      await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
-      await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      await drawOnPad(page, [[0.5, 0.15], [0.5, 0.85]]);
       const changed = changedShare(before, await readCanvases(page, grids));
       expect(changed.filter((share) => share > 0.2).length, JSON.stringify(changed)).toBeGreaterThan(changed.length / 2);
       for (const net of [0, 1]) await expectBars(page.locator(`[data-part="top5-${net}"]`), cards[net]!.labels![lang]);

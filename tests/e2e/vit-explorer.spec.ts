@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
 import {
-  changedShare, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
+  changedShare, drawOnPad, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases,
 } from './widget-helpers';
 import { vitLayout } from '../../src/components/widgets/vit-card';
 import { t } from '../../src/i18n';
@@ -119,16 +119,7 @@ for (const chapter of chaptersOf('vit-explorer')) {
       const selectors = ['[data-part="large"]', '[data-part="rollout"]', '[data-part="embeddings"]'];
       const before = await Promise.all(selectors.map((s) => readCanvases(page, s)));
       const positions = await readCanvases(page, '[data-part="positions"]');
-      const pad = page.locator('[data-part="pad"]');
-      await pad.scrollIntoViewIfNeeded();
-      const box = (await pad.boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.8, { steps: 8 });
-      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.8, { steps: 8 });
-      await page.mouse.up();
-      await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
-      await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      await drawOnPad(page, [[0.3, 0.2], [0.3, 0.8], [0.7, 0.8]]);
       for (const [i, s] of selectors.entries()) {
         expect(changedShare(before[i]!, await readCanvases(page, s))[0], `${s} changed with the input`).toBeGreaterThan(0.2);
       }

@@ -129,6 +129,21 @@ export async function expectMapsShow(page: Page, selector: string, golden: Golde
   for (const { label, spread } of flat) expect(spread * typical, `${label}: one colour for values that differ`).toBeLessThanOrEqual(3);
 }
 
+/** Draws one stroke on the drawing pad through `points` (fractions of its width and height) and waits
+ * until the drawing is the input (no shipped sample pressed) and the widget has run on it. */
+export async function drawOnPad(page: Page, points: [number, number][]) {
+  const pad = page.locator('[data-part="pad"]');
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + box.width * x, box.y + box.height * y] as const;
+  await page.mouse.move(...at(points[0]!));
+  await page.mouse.down();
+  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 8 });
+  await page.mouse.up();
+  await expect(page.locator('[data-part="samples"] button[aria-pressed="true"]')).toHaveCount(0);
+  await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+}
+
 /** The RGBA pixels of every canvas matched by `selector`. */
 export function readCanvases(page: Page, selector: string) {
   return page.locator(selector).evaluateAll((canvases) =>
