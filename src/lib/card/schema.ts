@@ -70,6 +70,7 @@ export const OUTPUT_ROLES = [
   'hidden_state', // per-token vectors of a sequence model
   'block_ratios', // one number per residual block: |F(x)| / |x|
   'state', // what one run hands to the next (encoder memory, x_{t-1}, a recurrent state)
+  'noise', // a diffusion model's estimate of the noise in its input x_t (same shape as x_t)
 ] as const;
 
 export const outputSchema = z
