@@ -17,11 +17,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common.data import FASHION_LABELS  # noqa: E402
-from common.fashion import DATA_CARD, classifier_samples, prepare, preprocess_card  # noqa: E402
-from common.loop import evaluate, set_seed, train_classifier  # noqa: E402
-from common.restore import check_unchanged, restore  # noqa: E402
-from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
+from common.fashion import fit_or_restore, prepare, ship_classifier  # noqa: E402
+from common.loop import set_seed  # noqa: E402
+from common.ship import Output, arguments  # noqa: E402
 
 # ---- config: every default here produced the shipped model ------------------------------------------
 SEED = 1234
@@ -111,45 +109,18 @@ def main():
     set_seed(SEED)
     os.makedirs(args.out, exist_ok=True)
     data = prepare(args.smoke, N_SAMPLES)
-    x_test, y_test = data["test"]
 
     net = AlexNet()
     exported = Exported(net)
-    if args.from_shipped:
-        shipped = restore(args.out, exported, (x_test[:1],))
-        training, created = shipped["training"], shipped["created"]
-    else:
-        history, seconds = train_classifier(net, data["fit"], {"val": data["val"]}, epochs=1 if args.smoke else EPOCHS,
-                                            batch_size=BATCH, lr=LR, weight_decay=WEIGHT_DECAY,
-                                            max_steps=20 if args.smoke else None)
-        training = {"script": "training/alexnet.py", "epochs": len(history), "batch_size": BATCH, "lr": LR,
-                    "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
-                    "augmentation": "random horizontal flip, random shift up to 2 px",
-                    "seconds": round(seconds, 1), "seed": SEED, "smoke": args.smoke, "history": history}
-        created = None
-    test_acc, _ = evaluate(net, x_test, y_test)
-    print(f"test accuracy {test_acc:.4f} on {len(y_test)} images")
-
-    samples, cases = classifier_samples(args.out, exported, data, N_SAMPLES)
-    preprocess = preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std; "
-                                 "the model enlarges 28x28 to 128x128 itself")
-    card = ship(args.out, {
+    fitted = fit_or_restore(args, args.out, net, exported, data, "training/alexnet.py", EPOCHS, BATCH, LR, WEIGHT_DECAY, SEED)
+    ship_classifier(args, args.out, {
         "slug": "alexnet",
         "title": {"en": "AlexNet (scaled)", "zh": "AlexNet\uff08缩小版\uff09"},
         "widget": "image-classifier",
         "architecture": "AlexNet",
         "script": "training/alexnet.py",
-        "labels": FASHION_LABELS,
-        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(y_test)},
-        "samples": samples,
-        "data": DATA_CARD,
-        "training": training,
-        **({"created": created} if created else {}),
-    }, [Graph("model", exported, [Input("image", x_test[:1], "image", preprocess=preprocess)], OUTPUTS, cases)],
-        export=not args.from_shipped)
-    if args.from_shipped:
-        check_unchanged(shipped, card, [("metrics", "test_accuracy"), ("samples", "predictions"), ("samples", "confidences")])
-    print(f"wrote {args.out}")
+    }, exported, data, OUTPUTS, N_SAMPLES, "pixels are scaled to [0,1], then (x - mean) / std; "
+       "the model enlarges 28x28 to 128x128 itself", fitted)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common.data import FASHION_LABELS  # noqa: E402
-from common.fashion import DATA_CARD, classifier_samples, prepare, preprocess_card  # noqa: E402
-from common.loop import evaluate, set_seed, train_classifier  # noqa: E402
-from common.restore import check_unchanged, restore  # noqa: E402
-from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
+from common.fashion import fit_or_restore, prepare, ship_classifier  # noqa: E402
+from common.loop import set_seed  # noqa: E402
+from common.ship import Output, arguments  # noqa: E402
 
 # ---- config: every default here produced the shipped models --------------------------------------------
 SEED = 1234
@@ -130,52 +128,26 @@ def main():
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
     data = prepare(args.smoke, N_SAMPLES)
-    x_test, y_test = data["test"]
 
     net = ResNet(args.depth, residual=not plain)
     exported = Exported(net)
-    if args.from_shipped:
-        shipped = restore(out, exported, (x_test[:1],))
-        training, created = shipped["training"], shipped["created"]
-    else:
-        history, seconds = train_classifier(net, data["fit"], {"val": data["val"], "test": data["test"]},
-                                            epochs=1 if args.smoke else EPOCHS, batch_size=BATCH, lr=LR,
-                                            weight_decay=WEIGHT_DECAY, max_steps=20 if args.smoke else None)
-        training = {"script": "training/resnet.py", "depth": args.depth, "residual": not plain, "epochs": len(history),
-                    "batch_size": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
-                    "augmentation": "random horizontal flip, random shift up to 2 px", "seconds": round(seconds, 1),
-                    "seed": SEED, "smoke": args.smoke, "history": history}
-        created = None
-    test_acc, _ = evaluate(net, x_test, y_test)
-    print(f"{run_name}: test accuracy {test_acc:.4f} on {len(y_test)} images")
+    fitted = fit_or_restore(args, out, net, exported, data, "training/resnet.py", EPOCHS, BATCH, LR, WEIGHT_DECAY, SEED,
+                            {"depth": args.depth, "residual": not plain}, evals=("val", "test"))
     if not args.smoke and not args.from_shipped:
         os.makedirs(LOGS, exist_ok=True)
         with open(os.path.join(LOGS, f"{run_name}.json"), "w") as f:
-            json.dump({"run": run_name, "test_accuracy": test_acc, **training}, f, indent=1)
+            json.dump({"run": run_name, "test_accuracy": fitted.test_acc, **fitted.training}, f, indent=1)
     if args.log_only:
         return
 
-    os.makedirs(out, exist_ok=True)
-    samples, cases = classifier_samples(out, exported, data, N_SAMPLES)
-    preprocess = preprocess_card(data["mean"], data["std"], "pixels are scaled to [0,1], then (x - mean) / std")
     kind = {"en": "plain twin, no shortcuts", "zh": "无捷径的普通网络"} if plain else {"en": "residual", "zh": "残差网络"}
-    card = ship(out, {
+    ship_classifier(args, out, {
         "slug": args.model,
         "title": {"en": f"ResNet-{args.depth} ({kind['en']})", "zh": f"ResNet-{args.depth}\uff08{kind['zh']}\uff09"},
         "widget": "residual-explorer",
         "architecture": "ResNet (CIFAR form, option A shortcuts)" + (", shortcuts removed" if plain else ""),
         "script": "training/resnet.py",
-        "labels": FASHION_LABELS,
-        "metrics": {"test_accuracy": round(test_acc, 4), "test_size": len(y_test)},
-        "samples": samples,
-        "data": DATA_CARD,
-        "training": training,
-        **({"created": created} if created else {}),
-    }, [Graph("model", exported, [Input("image", x_test[:1], "image", preprocess=preprocess)], outputs(len(net.blocks)), cases)],
-        export=not args.from_shipped)
-    if args.from_shipped:
-        check_unchanged(shipped, card, [("metrics", "test_accuracy"), ("samples", "predictions"), ("samples", "confidences")])
-    print(f"wrote {out}")
+    }, exported, data, outputs(len(net.blocks)), N_SAMPLES, "pixels are scaled to [0,1], then (x - mean) / std", fitted)
 
 
 if __name__ == "__main__":
