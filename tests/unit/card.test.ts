@@ -88,6 +88,32 @@ describe('card validation', () => {
   });
 });
 
+describe('a diffusion card', () => {
+  const alexnet = JSON.parse(readFileSync('public/models/alexnet/card.json', 'utf8'));
+  const card = { ...alexnet, files: { ...alexnet.files, 'schedule.json': alexnet.files['samples.json'] } };
+  const sampler = { method: 'ddim', steps: 50, guidance: 3, clip_x0: true, null_class: 10, schedule: 'schedule.json' };
+  const tenths = Array.from({ length: 10 }, (_, i) => i / 10);
+  const quality = {
+    classifier: { slug: 'resnet', title: { en: 'ResNet-20', zh: 'ResNet-20' }, file: 'public/models/resnet/model.onnx', sha256: 'a'.repeat(64), test_accuracy: 0.94 },
+    sampler: { method: 'ddim', eta: 0, steps: 50, guidance: 3, unguided_guidance: 1, clip_x0: true, seed: 1, per_class: 100, seconds: 60 },
+    per_class_agreement: tenths, per_class_agreement_unguided: tenths, per_class_confidence: tenths,
+    per_class_diversity_samples: tenths.map((v) => 10 * v), per_class_diversity_test: tenths.map((v) => 10 * v),
+    note: { en: 'How.', zh: '如何。' },
+  };
+
+  it('keeps its sampler and quality, and checks them', () => {
+    const parsed = parseCard({ ...card, sampler, quality });
+    expect(parsed.sampler).toEqual(sampler);
+    expect(parsed.quality?.per_class_agreement).toEqual(tenths);
+    expect(() => parseCard({ ...alexnet, sampler })).toThrow(/sampler\.schedule: schedule\.json is not listed in files/);
+    expect(() => parseCard({ ...card, sampler: { ...sampler, method: 'euler' } })).toThrow(/sampler\.method/);
+    expect(() => parseCard({ ...card, sampler: { ...sampler, steps: 0 } })).toThrow(/sampler\.steps/);
+    expect(() => parseCard({ ...card, quality: { ...quality, per_class_confidence: tenths.slice(1) } })).toThrow(/quality\.per_class_confidence: needs one number per label/);
+    expect(() => parseCard({ ...card, quality: { ...quality, per_class_agreement: [...tenths.slice(1), 1.5] } })).toThrow(/quality\.per_class_agreement\.9/);
+    expect(() => parseCard({ ...card, metrics: { classifier_agreement: 87 } })).toThrow(/metrics\.classifier_agreement.*\[0, 1\]/);
+  });
+});
+
 describe('JSON Schema for the Python side', () => {
   it('is exactly what the zod schema exports (run `npm run schema` after changing the schema)', () => {
     expect(readFileSync('src/lib/card/card.schema.json', 'utf8')).toBe(cardJsonSchema());

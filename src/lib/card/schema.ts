@@ -125,6 +125,61 @@ export const sceneRecipeSchema = z
   })
   .describe('How the synthetic segmentation scenes are composed');
 
+export const SAMPLER_METHODS = ['ddim', 'ddpm'] as const;
+const samplerMethod = z.enum(SAMPLER_METHODS).describe('"ddim": DDIM with eta 0, deterministic; "ddpm": ancestral sampling, fresh noise every step');
+const guidance = z.number().describe('Classifier-free guidance scale w in eps = eps_null + w (eps_class - eps_null): 1 is the class alone, 0 no class');
+
+/** A diffusion model's sampler: what the page starts with, and where the noise schedule is. */
+export const samplerSchema = z
+  .object({
+    method: samplerMethod,
+    steps: z.number().int().positive().describe('Denoising steps, evenly spaced over the timesteps 0 … T-1'),
+    guidance,
+    clip_x0: z.boolean().describe('Whether every step clips its estimate of the clean image x^_0 to the pixel range [-1, 1]'),
+    null_class: z.number().int().nonnegative().describe('The class id that stands for "no class": the unconditional prediction guidance needs'),
+    schedule: z.string().regex(/^[\w.-]+\.json$/).describe('Noise schedule in the model folder (T and alphas_cumprod for every t), listed in `files`'),
+  })
+  .describe('Sampler defaults of a diffusion model and its noise schedule');
+
+const rate = z.number().min(0).max(1);
+const perClass = (what: string) => z.array(z.number()).min(1).describe(`${what}, one number per label`);
+const perClassRate = (what: string) => z.array(rate).min(1).describe(`${what}, one number per label, in [0, 1]`);
+
+/** How good a generative model's samples are, judged by a shipped classifier (summary numbers are in `metrics`). */
+export const qualitySchema = z
+  .object({
+    classifier: z
+      .object({
+        slug: z.string().regex(/^[a-z0-9-]+$/).describe('The judging model’s folder under public/models/'),
+        title: bilingual,
+        file: z.string().min(1).describe('Its ONNX file, relative to the repository'),
+        sha256: sha256.describe('SHA-256 of that file when the samples were judged'),
+        test_accuracy: rate.describe('Its own test accuracy'),
+      })
+      .describe('The shipped classifier that judged the samples'),
+    sampler: z
+      .object({
+        method: samplerMethod,
+        eta: z.number().nonnegative().describe('DDIM’s eta (0: deterministic)'),
+        steps: z.number().int().positive().describe('Denoising steps per sample'),
+        guidance,
+        unguided_guidance: z.number().describe('The guidance scale of the comparison run (1: the class alone)'),
+        clip_x0: z.boolean().describe('Whether x^_0 was clipped to [-1, 1] at every step'),
+        seed: z.number().int().describe('Seed of the start noise'),
+        per_class: z.number().int().positive().describe('Samples drawn per class'),
+        seconds: z.number().nonnegative().describe('Time spent drawing them'),
+      })
+      .describe('How the judged samples were drawn'),
+    per_class_agreement: perClassRate('Share of the guided samples of each class that the classifier assigns to that class'),
+    per_class_agreement_unguided: perClassRate('The same for the unguided samples'),
+    per_class_confidence: perClassRate('The classifier’s mean probability of the class asked for, guided samples'),
+    per_class_diversity_samples: perClass('Mean pairwise L2 distance between the samples of each class (pixels in [0, 1])'),
+    per_class_diversity_test: perClass('The same between test images of each class, for comparison'),
+    note: bilingual.describe('How the figures were measured, in both languages'),
+  })
+  .loose()
+  .describe('Quality of a generative model’s samples; the summary numbers are in metrics');
+
 const fileEntry = z.object({ sha256, bytes: z.number().int().positive() });
 
 export const cardSchema = z
@@ -153,6 +208,8 @@ export const cardSchema = z
       .loose()
       .describe('Shipped inputs and what PyTorch computed for them'),
     scene: sceneRecipeSchema.optional(),
+    sampler: samplerSchema.optional(),
+    quality: qualitySchema.optional(),
     class_iou: z.array(z.number()).optional().describe('Per-class IoU on the held-out scenes'),
     data: z.object({ name: z.string().min(1), license: z.string().min(1) }).loose(),
     training: z.object({ script: z.string(), seconds: z.number(), seed: z.number().int(), torch: z.string() }).loose(),
@@ -170,11 +227,17 @@ export const cardSchema = z
         if (input.kind === 'tokens' && !(input.vocab in card.files)) problem(['graphs', gi, 'inputs', ii, 'vocab'], `${input.vocab} is not listed in files`);
       }),
     );
+    if (card.sampler && !(card.sampler.schedule in card.files)) problem(['sampler', 'schedule'], `${card.sampler.schedule} is not listed in files`);
     for (const [key, value] of Object.entries(card.metrics)) {
-      if (/accuracy|iou|error|exact_match/.test(key) && (value < 0 || value > 1)) problem(['metrics', key], 'is a rate and must lie in [0, 1]');
+      if (/accuracy|iou|error|exact_match|agreement|confidence/.test(key) && (value < 0 || value > 1)) problem(['metrics', key], 'is a rate and must lie in [0, 1]');
     }
     if (card.labels && card.labels.en.length !== card.labels.zh.length) problem(['labels'], 'en and zh must have the same length');
     if (card.class_iou && card.class_iou.length !== card.labels?.en.length) problem(['class_iou'], 'needs one number per label');
+    if (card.quality) {
+      for (const key of ['per_class_agreement', 'per_class_agreement_unguided', 'per_class_confidence', 'per_class_diversity_samples', 'per_class_diversity_test'] as const) {
+        if (card.quality[key].length !== card.labels?.en.length) problem(['quality', key], 'needs one number per label');
+      }
+    }
     const image = card.graphs[0]!.inputs.find((i) => i.kind === 'image');
     if (card.scene && (!image || card.scene.size !== image.preprocess.width || card.scene.size !== image.preprocess.height)) {
       problem(['scene', 'size'], 'must be the image input’s width and height');
@@ -192,3 +255,6 @@ export type Preprocess = z.infer<typeof preprocessSchema>;
 export type Dim = z.infer<typeof dim>;
 export type Bilingual = z.infer<typeof bilingual>;
 export type SceneRecipe = z.infer<typeof sceneRecipeSchema>;
+export type SamplerSpec = z.infer<typeof samplerSchema>;
+export type SamplerMethod = (typeof SAMPLER_METHODS)[number];
+export type Quality = z.infer<typeof qualitySchema>;
