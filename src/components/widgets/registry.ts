@@ -9,7 +9,8 @@
 import { blockCount, type ModelCard } from '../../lib/card';
 import type { Lang } from '../../i18n';
 import { seq2seqProblems } from './translator-card';
-import { vitProblems } from './vit-card';
+import { vitLayout } from './vit-card';
+import { diffusionLayout } from './diffusion-card';
 
 /** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
 export interface WidgetProps {
@@ -29,6 +30,15 @@ export interface WidgetEntry {
   problems?: (card: ModelCard, twin?: ModelCard) => string[];
 }
 
+/** A kind whose card reader throws on what it cannot show: its message is the problem. */
+const readable = (layout: (card: ModelCard) => unknown) => (card: ModelCard): string[] => {
+  try {
+    layout(card);
+    return [];
+  } catch (err) {
+    return [(err as Error).message];
+  }
+};
 const hasRole = (card: ModelCard, role: string) => card.graphs[0]!.outputs.some((o) => o.role === role);
 const hasImage = (card: ModelCard) => card.graphs[0]!.inputs.some((i) => i.kind === 'image');
 
@@ -77,9 +87,16 @@ export const WIDGETS = {
     spec: 'tests/e2e/vit-explorer.spec.ts',
     twin: 'optional',
     problems: (card, twin) => [
-      ...vitProblems(card),
+      ...readable(vitLayout)(card),
       ...(twin && !hasRole(twin, 'probabilities') ? ['the model beside it needs a probabilities output'] : []),
     ],
+  },
+  'diffusion-explorer': {
+    tag: 'na-diffusion-explorer',
+    load: () => import('./DiffusionExplorer.astro'),
+    spec: 'tests/e2e/diffusion-explorer.spec.ts',
+    twin: 'none',
+    problems: readable(diffusionLayout),
   },
 } as const satisfies Record<string, WidgetEntry>;
 

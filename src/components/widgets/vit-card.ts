@@ -26,16 +26,6 @@ export interface VitLayout {
 const withAxes = (outputs: OutputSpec[], axes: string[]) =>
   outputs.find((o) => JSON.stringify(o.axes) === JSON.stringify(axes));
 
-/** Why these cards cannot be shown by the ViT explorer (empty when they can). */
-export function vitProblems(card: ModelCard): string[] {
-  try {
-    vitLayout(card);
-    return [];
-  } catch (err) {
-    return [(err as Error).message];
-  }
-}
-
 export function vitLayout(card: ModelCard): VitLayout {
   const need = <T,>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`needs ${what}`);

@@ -13,3 +13,10 @@ export async function readCard(slug: string): Promise<ModelCard> {
     throw new Error(`${path}: ${(err as Error).message}`);
   }
 }
+
+/** Reads one of the files a card lists (a schedule, a vocabulary) as JSON at build time. */
+export async function readCardFile<T>(card: ModelCard, file: string): Promise<T> {
+  if (!(file in card.files)) throw new Error(`${card.slug}: ${file} is not listed in the card's files`);
+  const path = `public/models/${card.slug}/${file}`;
+  return JSON.parse(await readFile(path, 'utf8')) as T;
+}

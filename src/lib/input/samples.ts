@@ -12,10 +12,18 @@ export interface SceneSample {
   pixels: Uint8Array;
   labels: Uint8Array;
 }
+/** How a model that does not take the images as they are gets them (a diffusion model: padded with
+ * background to `size` × `size`, bytes scaled to its range). */
+export interface ToModel {
+  pad: number;
+  pad_value: number;
+  size: number;
+}
 export interface SampleSet {
   width: number;
   height: number;
   samples: Sample[];
+  toModel?: ToModel;
   scenes: SceneSample[];
   sceneSize: number;
 }
@@ -26,6 +34,7 @@ interface RawSamples {
   samples: { id: string; test_index: number; label: number; pixels: string }[];
   scenes?: { id: string; pixels: string; labels: string }[];
   scene_size?: number;
+  to_model?: ToModel;
 }
 
 export function decodeBase64(text: string): Uint8Array {
@@ -46,6 +55,7 @@ export function parseSamples(raw: RawSamples): SampleSet {
   return {
     width: raw.width,
     height: raw.height,
+    ...(raw.to_model ? { toModel: raw.to_model } : {}),
     samples: raw.samples.map((s) => ({ ...s, pixels: decodeSized(s.pixels, raw.width * raw.height, `sample ${s.id}`) })),
     scenes: (raw.scenes ?? []).map((s) => ({
       id: s.id,
