@@ -8,6 +8,7 @@
  * tests/unit/scene.test.ts can feed both composers the same explicit draws (tests/fixtures/scenes.json).
  */
 import type { Grey } from './preprocess';
+import { mulberry32 } from './noise';
 
 export interface SceneRecipe {
   size: number;
@@ -50,17 +51,8 @@ export interface RenderedScene {
   labels: Uint8Array;
 }
 
-/** mulberry32: a small, fast, seedable generator of uniform numbers in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The scene's uniform numbers in [0, 1): mulberry32, the generator the diffusion widget's noise uses too. */
+export const rng = mulberry32;
 
 const uniform = (r: () => number, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * r();
 /** An integer in [lo, hi], both included. */
