@@ -83,7 +83,7 @@ class Fitted:
     test_acc: float        # on all test images
 
 
-def fit_or_restore(args, out, net, exported, data, script, epochs, batch, lr, weight_decay, seed, config=None, evals=("val",)):
+def fit_or_restore(args, out, net, exported, data, script, epochs, batch, lr, weight_decay, seed, config=None, evals=("val",), shift=2):
     """Trains `net` on the fit split with train_classifier (logging the error on `evals` after every epoch),
     or with --from-shipped reads the shipped weights back into `exported` instead. The training entry
     starts with the script's own settings (`config`)."""
@@ -95,10 +95,10 @@ def fit_or_restore(args, out, net, exported, data, script, epochs, batch, lr, we
     else:
         history, seconds = train_classifier(net, data["fit"], {name: data[name] for name in evals},
                                             epochs=1 if args.smoke else epochs, batch_size=batch, lr=lr,
-                                            weight_decay=weight_decay, max_steps=20 if args.smoke else None)
+                                            weight_decay=weight_decay, max_steps=20 if args.smoke else None, shift=shift)
         training = {"script": script, **(config or {}), "epochs": len(history), "batch_size": batch, "lr": lr,
                     "weight_decay": weight_decay, "optimizer": "AdamW, one-cycle schedule",
-                    "augmentation": "random horizontal flip, random shift up to 2 px",
+                    "augmentation": f"random horizontal flip, random shift up to {shift} px" if shift else "random horizontal flip",
                     "seconds": round(seconds, 1), "seed": seed, "smoke": args.smoke, "history": history}
     test_acc, _ = evaluate(net, x_test, y_test)
     print(f"test accuracy {test_acc:.4f} on {len(y_test)} images")

@@ -55,9 +55,10 @@ def format_row(row):
     return " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
 
 
-def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, log=print):
-    """AdamW with a one-cycle schedule. `train` is (x, y); `evals` maps a name to an (x, y) set whose error
-    is logged after every epoch (never used to choose anything). The model returns (logits, taps).
+def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0.0, max_steps=None, shift=2, log=print):
+    """AdamW with a one-cycle schedule. `train` is (x, y), augmented by random flips and shifts of up to
+    `shift` pixels; `evals` maps a name to an (x, y) set whose error is logged after every epoch (never used
+    to choose anything). The model returns (logits, taps).
     Returns the per-epoch history (loss, training error, `<name>_error` per set) and the seconds spent."""
     x, y = train
     steps_per_epoch = (len(x) + batch_size - 1) // batch_size
@@ -72,7 +73,7 @@ def train_classifier(model, train, evals, epochs, batch_size, lr, weight_decay=0
             if step == total:
                 break
             idx = order[i:i + batch_size]
-            xb, yb = augment(x[idx]), y[idx]
+            xb, yb = augment(x[idx], shift), y[idx]
             logits, _ = model(xb)
             loss = F.cross_entropy(logits, yb)
             update(loss)
