@@ -66,7 +66,7 @@ EVAL_EVERY = 1000     # steps between held-out losses of the EMA weights (fixed 
 HELD_OUT = 512        # test images of that held-out loss
 SAMPLER = "ddim"      # the browser's defaults, and what the quality figures are measured with
 SAMPLE_STEPS = 50     # DDIM steps, evenly spaced over 0..T-1
-GUIDANCE = 3.0        # w in eps = eps_null + w (eps_class - eps_null): 1 is the class alone, unguided
+GUIDANCE = 4.0        # w in eps = eps_null + w (eps_class - eps_null): 1 is the class alone, unguided
 QUALITY_PER_CLASS = 100  # generated images per class for the quality figures (1,000 in all)
 N_SAMPLES = 2         # test images per class shipped for the forward-process widget
 CLASSIFIER = "resnet"  # the shipped Fashion-MNIST classifier that judges the samples
@@ -253,8 +253,12 @@ def predict_x0(x, eps, a_t):
     return ((x - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)).clamp(-1, 1)
 
 
-def ddim_step(x0, eps, a_s):
-    """DDIM with eta = 0 (Song, Meng & Ermon, 2020), deterministic: x_s = sqrt(abar_s) x^_0 + sqrt(1 - abar_s) eps."""
+def ddim_step(x, x0, a_t, a_s):
+    """DDIM with eta = 0 (Song, Meng & Ermon, 2020), deterministic: x_s = sqrt(abar_s) x^_0 + sqrt(1 - abar_s) eps,
+    with eps = (x_t - sqrt(abar_t) x^_0) / sqrt(1 - abar_t), the noise the clipped x^_0 leaves in x_t. Without
+    clipping that is the predicted eps; with it, guidance's large eps cannot push x_s out of range (the
+    unclipped eps at w = 3 took the agreement of this model's samples from 0.905 to 0.36, 200 samples)."""
+    eps = (x - math.sqrt(a_t) * x0) / math.sqrt(1 - a_t)
     return math.sqrt(a_s) * x0 + math.sqrt(1 - a_s) * eps
 
 
@@ -285,7 +289,7 @@ def sample(net, noise, c, abar, steps=SAMPLE_STEPS, w=GUIDANCE, method=SAMPLER, 
             return x0
         a_s = abar[taus[i - 1]]
         if method == "ddim":
-            x = ddim_step(x0, eps, a_s)
+            x = ddim_step(x, x0, abar[t], a_s)
         else:
             z = step_noise.pop(0) if step_noise is not None else torch.randn_like(x)
             x = ddpm_step(x, x0, abar[t], a_s, z)

@@ -93,13 +93,15 @@ export function predictX0(x: ArrayLike<number>, eps: ArrayLike<number>, abar: nu
   });
 }
 
-/** A DDIM step (eta = 0, deterministic) to the earlier timestep s: x_s = √ā_s·x̂₀ + √(1 − ā_s)·ε, with the
- * same predicted ε: the noise the image is believed to hold is kept, scaled to the level of s. */
-export function ddimStep(x0: ArrayLike<number>, eps: ArrayLike<number>, abarS: number): Float32Array {
-  sameLength(x0, eps, 'x0 and eps');
-  const signal = Math.sqrt(abarS);
-  const spread = Math.sqrt(1 - abarS);
-  return elementwise(x0.length, (i) => signal * x0[i]! + spread * eps[i]!);
+/** A DDIM step (eta = 0, deterministic) from t to the earlier timestep s: x_s = √ā_s·x̂₀ + √(1 − ā_s)·ε with
+ * ε = (x_t − √ā_t·x̂₀)/√(1 − ā_t), the noise the (clipped) x̂₀ leaves in x_t: the noise the image is believed
+ * to hold is kept, scaled to the level of s. Without clipping this ε is the predicted one; with it, a large
+ * guided ε cannot push x_s out of range. */
+export function ddimStep(x: ArrayLike<number>, x0: ArrayLike<number>, abarT: number, abarS: number): Float32Array {
+  sameLength(x, x0, 'x and x0');
+  const keep = Math.sqrt(1 - abarS) / Math.sqrt(1 - abarT);
+  const fromX0 = Math.sqrt(abarS) - keep * Math.sqrt(abarT);
+  return elementwise(x.length, (i) => fromX0 * x0[i]! + keep * x[i]!);
 }
 
 /**
@@ -222,7 +224,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
       last = x0;
       if (i > 0) {
         const s = taus[i - 1]!;
-        x = method === 'ddim' ? ddimStep(x0, eps, abar[s]!) : ddpmStep(x, x0, abar[t]!, abar[s]!, stepNoise!(x.length));
+        x = method === 'ddim' ? ddimStep(x, x0, abar[t]!, abar[s]!) : ddpmStep(x, x0, abar[t]!, abar[s]!, stepNoise!(x.length));
       }
       return step;
     },
