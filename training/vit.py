@@ -129,7 +129,6 @@ def main():
     args = arguments(__doc__, OUT).parse_args()
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
-    os.makedirs(args.out, exist_ok=True)
     data = prepare(args.smoke, N_SAMPLES)
 
     net = ViT(patch=PATCH, dim=DIM, depth=DEPTH, heads=HEADS, mlp=MLP)
