@@ -22,7 +22,7 @@ out="public/models/$slug"
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = --out ] && out=${args[$((i + 1))]}; done
 "$python" -c 'import torch, onnx, jsonschema' 2>/dev/null || {
-  echo "Training needs Debian's PyTorch: apt-get install -y python3-torch python3-onnx python3-jsonschema libopenblas0-pthread dataset-fashion-mnist" >&2
+  echo "Training needs Debian's PyTorch: apt-get install -y python3-torch python3-onnx python3-jsonschema libopenblas0-pthread dataset-fashion-mnist fortunes-zh fortunes" >&2
   exit 1
 }
 # $variant is empty or "--model <slug>": left unquoted so it splits into its words.

@@ -5,7 +5,8 @@ Tensors the export kept are named as in the module's state_dict. The export fold
 the convolution before it: those weights are anonymous (onnx::Conv_N) and come in the graph's order, which
 is the order the convolutions ran in. Each such convolution gets the folded weight, and its batch norm
 becomes an exact identity plus the folded bias. A linear layer applied to a sequence exports as a MatMul
-with its weight transposed and anonymous (onnx::MatMul_N), again in the order the layers ran. A weight the
+with its weight transposed and anonymous (onnx::MatMul_N), again in the order the layers ran; a named weight
+that is also used transposed (tied embeddings) leaves an anonymous copy that is only checked to be equal. A weight the
 graph returns as an output (a folded constant behind an Identity) is no weight to load."""
 import json
 import os
@@ -66,6 +67,11 @@ def restore(out_dir, module, example, file="model.onnx"):
     folded = [n.input[1:] for n in graph.node if n.op_type == "Conv" and n.input[1] not in state]
     transposed = [n.input[1] for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights and n.input[1] not in state]
     returned = {n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in weights}
+    # A weight used twice, once as itself and once transposed (BERT's token embeddings as its output layer):
+    # the transposed copy is anonymous but equal to a named weight, and is no layer of its own.
+    tied = {w for w in transposed if any(weights[k].dim() == 2 and weights[k].shape == weights[w].t().shape
+                                         and torch.equal(weights[k], weights[w].t()) for k in loaded)}
+    transposed = [w for w in transposed if w not in tied]
     convs, linears, bn_of = _execution_order(module, example)
     linears = [m for m in linears if names[id(m.weight)] not in loaded]
     if len(linears) != len(transposed):
@@ -88,7 +94,7 @@ def restore(out_dir, module, example, file="model.onnx"):
         else:
             put(names[id(conv.bias)], weights[b])
     missing = [k for k in state if k not in loaded and not k.endswith("num_batches_tracked")]
-    used = set(weights) & set(state) | {x for pair in folded for x in pair} | set(transposed) | returned
+    used = set(weights) & set(state) | {x for pair in folded for x in pair} | set(transposed) | tied | returned
     if missing or set(weights) - used:
         raise SystemExit(f"{path}: module tensors not in the file {missing}, file weights not used {sorted(set(weights) - used)}")
     with open(os.path.join(out_dir, "card.json"), encoding="utf-8") as f:
