@@ -1,7 +1,7 @@
 """A WordPiece tokenizer for Chinese and English text, as BERT's: every Chinese character (indeed every
 character outside ASCII) is a token of its own, English words are split greedily into the longest pieces the
 vocabulary has, a piece inside a word marked with ##. src/lib/input/wordpiece.ts does the same in the
-browser; tests/fixtures/wordpiece.json (written by training/bert.py) holds ids both must agree on.
+browser; tests/fixtures/wordpiece.json (written by training/wordpiece_fixture.py) holds ids both must agree on.
 
 The rules, in order (the browser follows them to the letter):
 1. ASCII capitals become lower case; nothing else changes (no Unicode normalisation).
