@@ -1,5 +1,7 @@
-/** Segmentation scores of one predicted class map against its ground truth, computed as
- * training/unet.py does (`segmentation_metrics`), so the widget's numbers mean what the card's mean. */
+/** Segmentation scores of one scene's predicted class map against its ground truth. The mean IoU is
+ * training/unet.py's `scene_iou` (the card's samples.scene_mean_iou): the mean over the classes present in
+ * the prediction or the truth of this one scene. It is not `segmentation_metrics`, which pools the pixels of
+ * all held-out scenes into one confusion matrix and averages over every class (the card's mean_iou). */
 
 export interface Scores {
   /** Per class: intersection over union, or null when the class is in neither map. */
