@@ -46,7 +46,8 @@ describe.each(modelDirs())('ONNX model in %s', (dir) => {
   const input = (pixels: string) =>
     new ort.Tensor('float32', normalise(greyFromBytes(Buffer.from(pixels, 'base64'), pre!.width, pre!.height), pre!), image.shape as number[]);
   const segments = outputsWithRole(card, 'mask').length > 0;
-  const classifies = !segments && outputsWithRole(card, 'probabilities').length > 0;
+  // An image classifier's shipped samples are pictures; a text classifier's (BERT's) are checked in its own test.
+  const classifies = !segments && pre !== null && outputsWithRole(card, 'probabilities').length > 0;
 
   it.runIf(segments)('segments every shipped scene as the card records, with the same IoU as PyTorch', async () => {
     const s = await session();

@@ -16,8 +16,9 @@ ENGLISH_FILES = ("art", "computers", "cookie", "debian", "definitions", "disclai
 SOURCES = {
     "tang": {"files": ("tang300",), "lang": "zh", "package": "fortunes-zh", "license": "GPL-3.0+",
              "label": {"en": "Tang poem", "zh": "唐诗"}},
+    # song100 holds regular verse (shi) of the Song dynasty, not ci; the ci are in the `chinese` file.
     "song": {"files": ("song100",), "lang": "zh", "package": "fortunes-zh", "license": "GPL-3.0+",
-             "label": {"en": "Song ci", "zh": "宋词"}},
+             "label": {"en": "Song poem", "zh": "宋诗"}},
     "prose": {"files": ("chinese",), "lang": "zh", "package": "fortunes-zh", "license": "GPL-3.0+",
               "label": {"en": "Chinese sayings and prose", "zh": "中文格言与散文"}},
     "english": {"files": ENGLISH_FILES, "lang": "en", "package": "fortunes", "license": "BSD-3-Clause (fortune-mod)",
