@@ -11,6 +11,7 @@ import type { Lang } from '../../i18n';
 import { seq2seqProblems } from './translator-card';
 import { vitLayout } from './vit-card';
 import { diffusionLayout } from './diffusion-card';
+import { bertLayout, bertPair } from './bert-card';
 
 /** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
 export interface WidgetProps {
@@ -97,6 +98,14 @@ export const WIDGETS = {
     spec: 'tests/e2e/diffusion-explorer.spec.ts',
     twin: 'none',
     problems: readable(diffusionLayout),
+  },
+  'bert-explorer': {
+    tag: 'na-bert-explorer',
+    load: () => import('./BertExplorer.astro'),
+    spec: 'tests/e2e/bert-explorer.spec.ts',
+    twin: 'required',
+    // The second card is the fine-tuned classifier, fed the same ids and segments.
+    problems: (card, twin) => readable((c) => (twin ? bertPair(c, twin) : bertLayout(c)))(card),
   },
 } as const satisfies Record<string, WidgetEntry>;
 
