@@ -168,7 +168,7 @@ export function changedShare(before: number[][], after: number[][]): number[] {
  * says, together at most 100 %. With `probs` (PyTorch's), the rows must be its five largest classes with its
  * values. Returns the classes in order.
  */
-export async function expectBars(list: Locator, labels: readonly string[], probs?: Float32Array): Promise<number[]> {
+export async function expectBars(list: Locator, labels: readonly string[], probs?: ArrayLike<number>): Promise<number[]> {
   const rows = list.locator('li');
   await expect(rows).toHaveCount(5);
   const read = await rows.evaluateAll((items) =>

@@ -15,7 +15,7 @@ import { formatPercent, renderRankedBars } from '../../lib/viz/ranked-bars';
 import { classifierLayout, type BertLayout, type ClassifierLayout } from './bert-card';
 import { BertInput, type Sequence } from './bert-input';
 import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
-import { attentionAxes } from './translator-card';
+import { attentionAxes, headSlice } from './translator-card';
 
 const TOP_K = 5;
 
@@ -188,19 +188,9 @@ class BertExplorer extends ModelWidget<BertInput> {
     map.dataset.head = String(this.head);
   }
 
-  /** Head `head` of layer `layer` (batch row 0) as query × key weights, row-major, whatever the axis order. */
+  /** Head `head` of layer `layer` of the last run, as query × key weights. */
   private headMap(layer: number, head: number): Float32Array {
-    const tensor = this.last!.maps[layer]!;
-    const axes = attentionAxes(this.mlm.attention[layer]!);
-    const strides = tensor.dims.map((_, i) => tensor.dims.slice(i + 1).reduce((a, b) => a * b, 1));
-    const rows = tensor.dims[axes.query]!;
-    const cols = tensor.dims[axes.key]!;
-    const out = new Float32Array(rows * cols);
-    const base = head * strides[axes.head]!;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) out[r * cols + c] = tensor.data[base + r * strides[axes.query]! + c * strides[axes.key]!]!;
-    }
-    return out;
+    return headSlice(this.last!.maps[layer]!, attentionAxes(this.mlm.attention[layer]!), head);
   }
 }
 

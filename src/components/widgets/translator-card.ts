@@ -5,6 +5,7 @@
  * check a card at build time with it.
  */
 import type { GraphSpec, InputSpec, ModelCard, OutputSpec } from '../../lib/card';
+import type { Tensor } from '../../lib/runtime';
 
 export interface Seq2SeqSpec {
   encoder: GraphSpec;
@@ -90,4 +91,17 @@ export function attentionAxes(o: OutputSpec): { batch: number; head: number; que
 /** The token input of `graph` whose length is the symbolic size `dim`: whose ids label that axis of a map. */
 export function tokensAlong(graph: GraphSpec, dim: string | number | undefined): InputSpec | undefined {
   return tokenInputs(graph).find((i) => i.shape.at(-1) === dim);
+}
+
+/** The query × key weights of head `head` (batch row 0), row-major, whatever the order of the axes. */
+export function headSlice(tensor: Tensor, axes: ReturnType<typeof attentionAxes>, head: number): Float32Array {
+  const strides = tensor.dims.map((_, i) => tensor.dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const rows = tensor.dims[axes.query]!;
+  const cols = tensor.dims[axes.key]!;
+  const out = new Float32Array(rows * cols);
+  const base = head * strides[axes.head]!;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = tensor.data[base + r * strides[axes.query]! + c * strides[axes.key]!]!;
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ import { renderAttentionMap } from '../../lib/viz/attention-map';
 import { renderProbBars } from '../../lib/viz/prob-bars';
 import { renderTokenStrip } from '../../lib/viz/token-strip';
 import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
-import { attentionAxes, attentionGroups, seq2seqOf, tokensAlong, type AttentionGroup, type Seq2SeqSpec } from './translator-card';
+import { attentionAxes, attentionGroups, headSlice, seq2seqOf, tokensAlong, type AttentionGroup, type Seq2SeqSpec } from './translator-card';
 import { TranslatorInput, other, type TextLang } from './translator-input';
 
 const BEAM_WIDTH = 4;
@@ -347,19 +347,6 @@ class Translator extends ModelWidget<TranslatorInput> {
     map.dataset.output = o.name;
     map.dataset.head = String(head);
   }
-}
-
-/** The query × key weights of head `head` (batch row 0), row-major, whatever the order of the axes. */
-function headSlice(tensor: Tensor, axes: ReturnType<typeof attentionAxes>, head: number): Float32Array {
-  const strides = tensor.dims.map((_, i) => tensor.dims.slice(i + 1).reduce((a, b) => a * b, 1));
-  const rows = tensor.dims[axes.query]!;
-  const cols = tensor.dims[axes.key]!;
-  const out = new Float32Array(rows * cols);
-  const base = head * strides[axes.head]!;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * cols + c] = tensor.data[base + r * strides[axes.query]! + c * strides[axes.key]!]!;
-  }
-  return out;
 }
 
 export function defineTranslator(): void {

@@ -8,6 +8,10 @@
  * with a known distribution and usable by any decoder graph.
  */
 import { runLoop } from '../runtime';
+import { softmax } from '../text/mlm';
+
+// One softmax for every model's logits (src/lib/text/mlm.ts), re-exported for the translator.
+export { softmax };
 
 /** Next-token logits (one Float32Array of vocabulary size per prefix) for a batch of prefixes. */
 export type NextLogits = (prefixes: number[][], signal?: AbortSignal) => Promise<Float32Array[]>;
@@ -18,16 +22,6 @@ export interface DecodeOptions {
   /** Most tokens a result may hold, BOS and EOS included. */
   maxLen: number;
   signal?: AbortSignal;
-}
-
-export function softmax(logits: ArrayLike<number>): Float32Array {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i]! - max);
-  for (let i = 0; i < out.length; i++) out[i]! /= sum;
-  return out;
 }
 
 function argmax(values: ArrayLike<number>): number {
@@ -42,7 +36,7 @@ export interface GreedyStep {
   /** The prefix after this step, BOS first. */
   tokens: number[];
   /** The next-token distribution this step chose from. */
-  probs: Float32Array;
+  probs: ArrayLike<number>;
   chosen: number;
 }
 
