@@ -1,13 +1,16 @@
 /** The segmentation explorer's own views (kind "segmentation-explorer"), on WASM: every block of the U shows
  * PyTorch's maps for the first held-out scene in both networks; on every held-out scene the drawn masks,
  * read back from the canvas, give the IoU table's numbers against the scene's truth and PyTorch's per-scene
- * IoU; scenes can be composed with mouse and keyboard, and an upload has no truth. */
+ * IoU, and the ground-truth panel beside them draws the shipped labels; scenes can be composed with mouse
+ * and keyboard, the truth panel drawing the composer's label map (src/lib/input/scene.ts, checked against
+ * Python's in tests/unit/scene.test.ts); an upload has no truth, and the panel says so. */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
 import { expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, squarePng, widget } from './widget-helpers';
 import { t } from '../../src/i18n';
 import { classColour } from '../../src/lib/viz/mask-overlay';
+import { addGarment, randomScene, renderScene, type Garment, type SceneRecipe } from '../../src/lib/input/scene';
 
 /** Share of an overlay's pixels that are coloured (not grey): the drawn mask. */
 function colouredShare(page: Page, selector: string) {
@@ -49,6 +52,14 @@ function iouPerClass(pred: number[], truth: ArrayLike<number>, classes: number):
   });
 }
 
+/** How many pixels of the ground-truth panel (drawn at opacity 1) differ from the label map `truth`. */
+async function truthMismatches(page: Page, truth: ArrayLike<number>, classes: number): Promise<number> {
+  const [rgba] = await readCanvases(page, '[data-part="truth"]');
+  const shown = classesOf(rgba!, classes);
+  if (shown.length !== truth.length) return Math.max(shown.length, truth.length);
+  return shown.filter((c, i) => c !== truth[i]).length;
+}
+
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const pct = (text: string) => (text === '–' ? null : parseFloat(text));
 
@@ -56,7 +67,14 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
   const cards = chapter.widget.cards;
   const names = cards[0]!.labels![lang];
   const golden = cards.map((c) => goldenCases(c.slug)[0]!);
-  const samples = JSON.parse(readFileSync(`public/models/${cards[0]!.slug}/samples.json`, 'utf8')) as { scenes: { id: string; labels: string }[] };
+  const samples = JSON.parse(readFileSync(`public/models/${cards[0]!.slug}/samples.json`, 'utf8')) as {
+    width: number;
+    samples: { pixels: string; label: number }[];
+    scenes: { id: string; labels: string }[];
+  };
+  /** The palette's garments, in the widget's order, for the composer here in Node. */
+  const garments: Garment[] = samples.samples.map((s) => ({ pixels: new Uint8Array(Buffer.from(s.pixels, 'base64')), side: samples.width, label: s.label }));
+  const recipe: SceneRecipe = cards[0]!.scene!;
   /** PyTorch's numbers per held-out scene, from each model's card. */
   const perScene = cards.map((c) => c.samples as unknown as { scene_mean_iou: number[]; class_pixels: number[][] });
 
@@ -107,6 +125,10 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
         await expect(widget(page)).toHaveAttribute('data-state', 'ready');
         await expect(table).toBeVisible();
         const truth = Buffer.from(scene.labels, 'base64');
+        // The ground-truth panel beside the predictions draws the scene's shipped labels, pixel for pixel.
+        await expect(page.locator('[data-part="truth"]')).toBeVisible();
+        await expect(page.locator('[data-part="truth-none"]')).toBeHidden();
+        expect(await truthMismatches(page, truth, names.length), `${scene.id}: ground-truth panel vs shipped labels`).toBe(0);
         const drawn = await readCanvases(page, '[data-part^="overlay-"]');
         const rows = await table.locator('tbody tr').evaluateAll((trs) =>
           trs.map((tr) => [tr.querySelector('th')!.textContent!, ...[...tr.querySelectorAll('td')].map((td) => td.textContent!)]));
@@ -136,7 +158,7 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
       }
     });
 
-    test('compose a scene: random, add, drag, keyboard, opacity; an upload has no truth', async ({ page }) => {
+    test('compose a scene: random, add, drag, keyboard, opacity; the truth panel; an upload has no truth', async ({ page }) => {
       // Tall enough that the scene and the whole garment palette below it are in view at once.
       await page.setViewportSize({ width: 1280, height: 1300 });
       await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
@@ -145,8 +167,27 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
       const scene = page.locator('[data-part="scene"]');
       const rows = page.locator('[data-part="iou"] tbody tr');
 
+      // The three panels, predictions and truth, sit side by side at the same size.
+      await expect(page.locator('.mask-pair figcaption')).toHaveText([t(lang, 'seg.withSkips'), t(lang, 'seg.withoutSkips'), t(lang, 'seg.truth')]);
+      const panels = await page.locator('.mask-pair figure').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
+      expect(new Set(panels.map((r) => Math.round(r.top))).size, 'panels in one row').toBe(1);
+      expect(new Set(panels.map((r) => Math.round(r.width))).size, 'panels of one width').toBe(1);
+      await page.locator('[data-part="opacity"]').fill('1'); // pure class colours: the truth panel reads back exactly
+
+      // A random scene, with Math.random pinned so that Node composes the same one from the same seed.
+      await page.evaluate(() => {
+        Object.assign(window, { unpinnedRandom: Math.random });
+        Math.random = () => 0.25;
+      });
       await page.locator('[data-part="random"]').click();
       await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      await page.evaluate(() => {
+        Math.random = (window as unknown as { unpinnedRandom: () => number }).unpinnedRandom;
+      });
+      const composed = renderScene(randomScene(Math.floor(0.25 * 2 ** 32), garments, recipe), recipe).labels;
+      expect(new Set(composed).size, 'the composed scene has garments').toBeGreaterThan(1);
+      await expect(page.locator('[data-part="truth"]')).toBeVisible();
+      await expect.poll(() => truthMismatches(page, composed, names.length), { message: 'truth panel vs the composer’s random scene' }).toBe(0);
       await expect(page.locator('[data-part="scenes"] button[aria-pressed="true"]')).toHaveCount(0);
       expect(Number(await scene.getAttribute('data-garments'))).toBeGreaterThanOrEqual(1);
       await expect(rows.last()).toContainText(t(lang, 'seg.pixelAccuracy'));
@@ -161,6 +202,9 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
       await garment.click();
       await expect(scene).toHaveAttribute('data-garments', '1');
       await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+      // Its truth: the first palette garment, added in the middle (the seed moves only the background).
+      const one = addGarment({ size: recipe.size, seed: 0, placed: [] }, garments[0]!, recipe.size / 2, recipe.size / 2, recipe);
+      await expect.poll(() => truthMismatches(page, renderScene(one, recipe).labels, names.length), { message: 'truth panel vs one added garment' }).toBe(0);
       const label = (await garment.getAttribute('aria-label'))!;
       const className = names.slice(1).find((name) => label.includes(name))!;
       await expect(rows.filter({ has: page.locator('th', { hasText: exactly(className) }) })).toHaveCount(1);
@@ -211,6 +255,19 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
       await expect(widget(page)).toHaveAttribute('data-state', 'ready');
       await expect(page.locator('[data-part="no-truth"]')).toHaveText(t(lang, 'seg.noTruth'));
       await expect(page.locator('[data-part="iou"]')).toBeHidden();
+      // The truth panel keeps its place and says why it is empty.
+      await expect(page.locator('[data-part="truth"]')).toBeHidden();
+      await expect(page.locator('[data-part="truth-none"]')).toHaveText(t(lang, 'seg.truthNone'));
+      await expect(page.locator('[data-part="truth-none"]')).toBeVisible();
+
+      // On a phone the three panels still sit side by side, as large as each other.
+      await page.setViewportSize({ width: 360, height: 800 });
+      const small = await page.locator('.mask-pair figure').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
+      expect(new Set(small.map((r) => Math.round(r.top))).size, 'panels in one row on a phone').toBe(1);
+      expect(new Set(small.map((r) => Math.round(r.width))).size, 'panels of one width on a phone').toBe(1);
+      const note = (await page.locator('[data-part="truth-none"]').boundingBox())!;
+      const canvas = (await page.locator('[data-part="overlay-0"]').boundingBox())!;
+      expect(Math.abs(note.height - canvas.height), 'the note fills the panel’s square').toBeLessThanOrEqual(2);
     });
   });
 }

@@ -1,7 +1,9 @@
 /**
  * <na-segmentation-explorer>: a segmentation network with skip connections and its twin without, on the
- * same scene. Shows both predicted masks over the input, their per-class IoU when the scene's ground truth
- * is known, and, for the block chosen in the U diagram, that block's feature maps in both networks.
+ * same scene. Shows both predicted masks over the input beside the scene's ground truth, drawn the same way
+ * (composed scenes know it from the composer, held-out scenes ship it; an upload has none and says so),
+ * their per-class IoU against that truth, and, for the block chosen in the U diagram, that block's feature
+ * maps in both networks.
  */
 import { t } from '../../i18n';
 import { classCounts, segmentationScores } from '../../lib/metrics/iou';
@@ -88,6 +90,11 @@ class SegmentationExplorer extends ModelWidget<SceneInput> {
     if (!image) return;
     const opacity = Number(this.el<HTMLInputElement>('opacity').value);
     this.classes.forEach((c, net) => drawMaskOverlay(this.el<HTMLCanvasElement>(`overlay-${net}`), image, c, opacity));
+    const truth = this.inputs.truth;
+    const canvas = this.el<HTMLCanvasElement>('truth');
+    canvas.hidden = !truth;
+    this.el('truth-none').hidden = !!truth;
+    if (truth) drawMaskOverlay(canvas, image, truth, opacity);
   }
 
   /** Per-class IoU of both networks against the scene's ground truth; only classes present in the truth
