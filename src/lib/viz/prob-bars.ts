@@ -1,13 +1,14 @@
 /** The k most probable classes as labelled horizontal bars (plain DOM: k rows, readable by screen readers). */
+import { topK as rank } from '../text/mlm';
+
 export interface Ranked {
   index: number;
   p: number;
 }
 
+/** The k largest probabilities with their class index, by the one top-k of src/lib/text/mlm.ts. */
 export function topK(probs: ArrayLike<number>, k: number): Ranked[] {
-  return Array.from(probs, (p, index) => ({ index, p }))
-    .sort((a, b) => b.p - a.p)
-    .slice(0, k);
+  return rank(probs, k).map(({ id, p }) => ({ index: id, p }));
 }
 
 export function renderProbBars(list: HTMLOListElement, probs: ArrayLike<number>, labels: readonly string[], k = 5): void {
