@@ -46,12 +46,12 @@ class Input:
 
 class Output:
     """A graph output: its name, role (probabilities, logits, feature_map, weights, mask, attention,
-    hidden_state, block_ratios, state), bilingual label, the sizes that vary, and for attention a name per
-    axis and which attention it is (kind, its bilingual name, layer)."""
+    hidden_state, block_ratios, state, noise, ssm), bilingual label, the sizes that vary, a name per axis,
+    and the role's own card fields: which attention it is (attention={"kind", "label", "layer"}), which
+    part of a state-space layer (ssm={"quantity", "layer"})."""
 
-    def __init__(self, name, role, label, dims=None, axes=None, attention=None):
-        self.name, self.role, self.label, self.dims, self.axes = name, role, label, dims or {}, axes
-        self.attention = attention  # {"kind", "label": {"en", "zh"}, "layer"} for an attention map
+    def __init__(self, name, role, label, dims=None, axes=None, **fields):
+        self.name, self.role, self.label, self.dims, self.axes, self.fields = name, role, label, dims or {}, axes, fields
 
 
 class Graph:
@@ -88,8 +88,7 @@ def _graph_card(out_dir, g):
             entry["dtype"] = TORCH_DTYPES[t.dtype]
         if o.axes:
             entry["axes"] = o.axes
-        if o.attention:
-            entry["attention"] = o.attention
+        entry.update(o.fields)
         spec_out.append(entry)
     return {"name": g.name, "file": g.file, "sha256": sha256(path), "bytes": os.path.getsize(path),
             "inputs": spec_in, "outputs": spec_out, **({"cpu_ops": g.cpu_ops} if g.cpu_ops else {})}

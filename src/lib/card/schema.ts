@@ -56,8 +56,12 @@ export const inputSchema = z.discriminatedUnion('kind', [
     .describe('A diffusion timestep'),
   z.object({ ...inputBase, kind: z.literal('class_id'), dtype: z.enum(['int64', 'int32']) })
     .describe('A class to condition on'),
-  z.object({ ...inputBase, kind: z.literal('state'), dtype })
-    .describe('A tensor one run hands to the next: encoder memory, a noisy sample, a recurrent state'),
+  z.object({
+    ...inputBase,
+    kind: z.literal('state'),
+    dtype,
+    from: z.string().min(1).optional().describe('The output of this graph whose value feeds this input at the next run (a recurrent state); absent when another graph or the widget makes it'),
+  }).describe('A tensor one run hands to the next: encoder memory, a noisy sample, a recurrent state'),
 ]);
 
 export const OUTPUT_ROLES = [
@@ -71,7 +75,10 @@ export const OUTPUT_ROLES = [
   'block_ratios', // one number per residual block: |F(x)| / |x|
   'state', // what one run hands to the next (encoder memory, x_{t-1}, a recurrent state)
   'noise', // a diffusion model's estimate of the noise in its input x_t (same shape as x_t)
+  'ssm', // a selective state-space layer's step size Δ, input or output matrix B, C, or state h; `ssm` says which
 ] as const;
+
+export const SSM_QUANTITIES = ['delta', 'B', 'C', 'h'] as const;
 
 export const outputSchema = z
   .object({
@@ -89,9 +96,17 @@ export const outputSchema = z
       })
       .optional()
       .describe('For attention outputs: the kind and layer, so a viewer can offer every kind, layer and head'),
+    ssm: z
+      .object({
+        quantity: z.enum(SSM_QUANTITIES).describe('Δ (step size per channel), B or C (input and output matrices), or h (the state)'),
+        layer: z.number().int().nonnegative().describe('Layer number, from 1; 0 when the output stacks every layer on its first axis'),
+      })
+      .optional()
+      .describe('For ssm outputs: which quantity of which layer'),
   })
   .refine((o) => !o.axes || o.axes.length === o.shape.length, 'axes needs one name per dimension')
-  .refine((o) => o.role !== 'attention' || (o.axes && o.attention), 'attention outputs must name their axes and their attention kind and layer');
+  .refine((o) => o.role !== 'attention' || (o.axes && o.attention), 'attention outputs must name their axes and their attention kind and layer')
+  .refine((o) => o.role !== 'ssm' || (o.axes && o.ssm), 'ssm outputs must name their axes and their quantity and layer');
 
 export const graphSchema = z
   .object({
@@ -180,6 +195,21 @@ export const qualitySchema = z
   .loose()
   .describe('Quality of a generative model’s samples; the summary numbers are in metrics');
 
+/** training/mamba.py's selective-copying task; the widget draws fresh sequences by the same rules. */
+export const copyTaskSchema = z
+  .object({
+    body: z.number().int().positive().describe('Positions of noise among which the symbols are placed'),
+    memorise: z.number().int().positive().describe('Symbols to remember, at random sorted places in the body; as many recall markers follow'),
+    symbols: z.number().int().positive().describe('Size of the alphabet they are drawn from: token ids 2 … symbols + 1'),
+    noise: z.number().int().nonnegative().describe('Token id of a noise position'),
+    recall: z.number().int().nonnegative().describe('Token id of a recall marker'),
+    selective: z.boolean().describe('Whether Δ, B and C depend on the input (false: the time-invariant twin)'),
+    note: bilingual.describe('The task in words'),
+    ssm: bilingual.describe('What kind of SSM the model has'),
+  })
+  .refine((t) => t.memorise <= t.body, 'cannot place more symbols than there are positions')
+  .describe('A selective-copying task: symbols among noise, then recall markers at which they are to be output in order');
+
 const fileEntry = z.object({ sha256, bytes: z.number().int().positive() });
 
 export const cardSchema = z
@@ -210,6 +240,7 @@ export const cardSchema = z
     scene: sceneRecipeSchema.optional(),
     sampler: samplerSchema.optional(),
     quality: qualitySchema.optional(),
+    task: copyTaskSchema.optional(),
     class_iou: z.array(z.number()).optional().describe('Per-class IoU on the held-out scenes'),
     data: z.object({ name: z.string().min(1), license: z.string().min(1) }).loose(),
     training: z.object({ script: z.string(), seconds: z.number(), seed: z.number().int(), torch: z.string() }).loose(),
@@ -225,6 +256,11 @@ export const cardSchema = z
     card.graphs.forEach((g, gi) =>
       g.inputs.forEach((input, ii) => {
         if (input.kind === 'tokens' && !(input.vocab in card.files)) problem(['graphs', gi, 'inputs', ii, 'vocab'], `${input.vocab} is not listed in files`);
+        if (input.kind === 'state' && input.from !== undefined) {
+          const source = g.outputs.find((o) => o.name === input.from);
+          if (!source) problem(['graphs', gi, 'inputs', ii, 'from'], `${input.from} is not an output of graph ${g.name}`);
+          else if (source.shape.join() !== input.shape.join()) problem(['graphs', gi, 'inputs', ii, 'from'], `${input.from} has shape [${source.shape.join(', ')}], not the input's`);
+        }
       }),
     );
     if (card.sampler && !(card.sampler.schedule in card.files)) problem(['sampler', 'schedule'], `${card.sampler.schedule} is not listed in files`);
@@ -258,3 +294,4 @@ export type SceneRecipe = z.infer<typeof sceneRecipeSchema>;
 export type SamplerSpec = z.infer<typeof samplerSchema>;
 export type SamplerMethod = (typeof SAMPLER_METHODS)[number];
 export type Quality = z.infer<typeof qualitySchema>;
+export type CopyTask = z.infer<typeof copyTaskSchema>;
