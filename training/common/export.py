@@ -4,7 +4,9 @@ import json
 import platform
 from collections import Counter
 
+import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -109,6 +111,58 @@ def count_macs(runs, what=EVERY_GRAPH):
     }
 
 
+# onnxruntime-web's WebGPU kernels bind every input and output as a storage buffer, and a shader may have
+# only so many (10 in Chromium): a Split into 56 outputs (torch's unbind of an unrolled loop) failed with
+# "Too many storage buffers in shader". Wider Splits and Concats are rewritten into narrower ops.
+MAX_WIDTH = 4
+
+
+def narrow_wide_nodes(model, width=MAX_WIDTH):
+    """Rewrites every Split with more than `width` outputs into one Slice per output, and every Concat of
+    more than `width` inputs into a tree of Concats of at most `width`. The graph computes the same."""
+    graph = model.graph
+    shapes = {v.name: v for v in [*onnx.shape_inference.infer_shapes(model).graph.value_info, *graph.input]}
+    constants = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
+    constants |= {n.output[0]: onnx.numpy_helper.to_array(n.attribute[0].t) for n in graph.node if n.op_type == "Constant"}
+    counter = iter(range(10 ** 9))
+
+    def const(values):
+        name = f"narrow_const_{next(counter)}"
+        graph.initializer.append(onnx.numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+        return name
+
+    nodes = []
+    for node in graph.node:
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+        if node.op_type == "Split" and len(node.output) > width:
+            if len(node.input) > 1 and node.input[1]:
+                sizes = [int(v) for v in constants[node.input[1]]]
+            else:
+                dims = shapes[node.input[0]].type.tensor_type.shape.dim
+                sizes = [dims[axis].dim_value // len(node.output)] * len(node.output)
+            start = 0
+            for out, size in zip(node.output, sizes):
+                nodes.append(onnx.helper.make_node("Slice", [node.input[0], const([start]), const([start + size]), const([axis])], [out]))
+                start += size
+        elif node.op_type == "Concat" and len(node.input) > width:
+            inputs = list(node.input)
+            while len(inputs) > width:
+                groups = [inputs[i:i + width] for i in range(0, len(inputs), width)]
+                inputs = []
+                for group in groups:
+                    if len(group) == 1:
+                        inputs.append(group[0])
+                        continue
+                    out = f"narrow_concat_{next(counter)}"
+                    nodes.append(onnx.helper.make_node("Concat", group, [out], axis=axis))
+                    inputs.append(out)
+            nodes.append(onnx.helper.make_node("Concat", inputs, list(node.output), axis=axis))
+        else:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
 def export_onnx(module, example, path, input_names, output_names, dynamic_axes=None):
     """Traces `module` (inputs `example`, a tuple; one output tensor per name) to ONNX. `dynamic_axes`
     maps an input or output name to {axis: symbolic name} for sizes that vary (a sequence length)."""
@@ -122,6 +176,7 @@ def export_onnx(module, example, path, input_names, output_names, dynamic_axes=N
             # its name; an Identity node gives it back.
             model.graph.node.append(onnx.helper.make_node("Identity", [out.name], [name]))
             out.name = name
+    narrow_wide_nodes(model)
     onnx.checker.check_model(model)
     onnx.save(model, path)
 
