@@ -22,35 +22,37 @@ export interface ChapterWidget {
   cards: ModelCard[];
 }
 
-/** The chapters, read from the content itself, so a new chapter is tested without new test code. */
+/** The chapters, read from the content itself, so a new chapter is tested without new test code. A chapter
+ * may show several widgets (Mamba: selective copying and the poem model); each is one ChapterWidget. */
 export const CHAPTERS = readdirSync('content/chapters')
   .filter((slug) => existsSync(`content/chapters/${slug}/en.mdx`))
   .map((slug) => {
     const en = readFileSync(`content/chapters/${slug}/en.mdx`, 'utf8');
     const model = en.match(/^model:\s*(\S+)/m)![1]!;
-    const usage = en.match(/<ModelWidget\s[^>]*>/)?.[0];
-    let widget: ChapterWidget | null = null;
-    if (usage) {
+    const widgets = [...en.matchAll(/<ModelWidget\s[^>]*>/g)].map(([usage]): ChapterWidget => {
       const attr = (name: string) => usage.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1];
       const cards = [attr('model')!, attr('compare')].filter((m): m is string => !!m).map(readModelCard);
       const kind = cards[0]!.widget;
       if (!isWidgetKind(kind)) throw new Error(`${slug}: card widget "${kind}" is not in the registry`);
-      widget = { kind, tag: WIDGETS[kind].tag, cards };
-    }
+      return { kind, tag: WIDGETS[kind].tag, cards };
+    });
+    const kinds = widgets.map((w) => w.kind);
+    // Tests find a widget on its page by its kind, so one page shows each kind once.
+    if (new Set(kinds).size !== kinds.length) throw new Error(`${slug}: a widget kind appears twice (${kinds.join(', ')})`);
     return {
       slug,
       model,
       /** Run names of the chapter's <TrainingCurves> chart, if it has one. */
       curves: en.match(/<TrainingCurves runs="([^"]+)"/)?.[1]?.split(',') ?? [],
-      widget,
+      widgets,
     };
   });
 
 export type Chapter = (typeof CHAPTERS)[number];
 
-/** The chapters whose widget is of `kind` (for the kind's own spec). */
+/** The chapters that show a widget of `kind`, each with that widget (for the kind's own spec). */
 export function chaptersOf(kind: WidgetKind): (Chapter & { widget: ChapterWidget })[] {
-  return CHAPTERS.filter((c): c is Chapter & { widget: ChapterWidget } => c.widget?.kind === kind);
+  return CHAPTERS.flatMap((c) => c.widgets.filter((w) => w.kind === kind).map((widget) => ({ ...c, widget })));
 }
 
 /**

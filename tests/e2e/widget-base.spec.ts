@@ -8,7 +8,7 @@ import { CHAPTERS, GPU_LANG as lang, LANGS, expect, rerunAfterGpuCrash, test } f
 import { openWidget, widget } from './widget-helpers';
 import { t } from '../../src/i18n';
 
-const chapter = CHAPTERS.find((c) => c.widget?.kind === 'image-classifier')!;
+const chapter = CHAPTERS.find((c) => c.widgets.some((w) => w.kind === 'image-classifier'))!;
 const launch = config.use!.launchOptions!;
 // Another launch option than the config's: Playwright gives these tests their own worker and browser.
 test.use({ launchOptions: { ...launch, args: [...launch.args!, '--disable-gpu-process-crash-limit'] } });

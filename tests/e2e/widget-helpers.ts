@@ -7,25 +7,27 @@ import type { Lang } from '../../src/i18n';
 import { lut, type ColormapName } from '../../src/lib/viz/colormap';
 import { decodeFloat16, parseGolden, type GoldenCase } from '../../src/lib/verify/golden';
 
-/** Every widget's root element, whatever its kind. */
-export const widget = (page: Page) => page.locator('[data-widget]');
+/** A widget's root element: the one of `kind`, or the page's only widget whatever its kind. */
+export const widget = (page: Page, kind?: string) => page.locator(kind ? `[data-widget="${kind}"]` : '[data-widget]');
 
 /** Opens a chapter and waits until its widget has loaded and run (or failed). `provider` preselects the
  * backend through the URL: 'wasm' spares a test the WebGPU session it does not need. */
-export async function openWidget(page: Page, lang: Lang, slug: string, opts: { provider?: 'wasm' | 'auto'; profile?: boolean } = {}) {
+export async function openWidget(page: Page, lang: Lang, slug: string, opts: { provider?: 'wasm' | 'auto'; profile?: boolean; kind?: string } = {}) {
   const query = new URLSearchParams();
   if (opts.provider === 'wasm') query.set('provider', 'wasm');
   if (opts.profile) query.set('profile', '');
   await page.goto(`/${lang}/${slug}/${query.size ? `?${query}` : ''}`);
-  await widget(page).scrollIntoViewIfNeeded();
-  await expect(widget(page)).toHaveAttribute('data-state', /ready|error/);
-  await expect(page.locator('[data-part="error"]')).toBeHidden();
+  const root = widget(page, opts.kind);
+  await root.scrollIntoViewIfNeeded();
+  await expect(root).toHaveAttribute('data-state', /ready|error/);
+  await expect(root.locator('[data-part="error"]')).toBeHidden();
 }
 
-export async function chooseProvider(page: Page, provider: 'webgpu' | 'wasm') {
-  await page.locator('[data-part="provider"]').selectOption(provider);
-  await expect(widget(page)).toHaveAttribute('data-provider', provider);
-  await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+export async function chooseProvider(page: Page, provider: 'webgpu' | 'wasm', kind?: string) {
+  const root = widget(page, kind);
+  await root.locator('[data-part="provider"]').selectOption(provider);
+  await expect(root).toHaveAttribute('data-provider', provider);
+  await expect(root).toHaveAttribute('data-state', 'ready');
 }
 
 export interface VerifyResult {
@@ -35,12 +37,13 @@ export interface VerifyResult {
   rows: { output: string; maxAbs: number; ok: boolean }[];
 }
 
-export async function verify(page: Page): Promise<VerifyResult> {
-  await page.locator('details.verify summary').click();
-  await page.locator('[data-part="verify"]').click();
-  await expect(widget(page)).toHaveAttribute('data-verify', /passed/);
-  const result = JSON.parse((await widget(page).getAttribute('data-verify'))!) as VerifyResult;
-  await page.locator('details.verify summary').click();
+export async function verify(page: Page, kind?: string): Promise<VerifyResult> {
+  const root = widget(page, kind);
+  await root.locator('details.verify summary').click();
+  await root.locator('[data-part="verify"]').click();
+  await expect(root).toHaveAttribute('data-verify', /passed/);
+  const result = JSON.parse((await root.getAttribute('data-verify'))!) as VerifyResult;
+  await root.locator('details.verify summary').click();
   return result;
 }
 

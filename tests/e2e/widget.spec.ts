@@ -10,17 +10,17 @@ import { CHAPTERS, GPU_LANG, LANGS, expect, rerunAfterGpuCrash, test } from './f
 import { chooseProvider, goldenCases, openWidget, squarePng, verify, widget } from './widget-helpers';
 import { t, type Lang } from '../../src/i18n';
 
-const error = (page: Page) => page.locator('[data-part="error"]');
-
 /** Opens the chapter without waiting for the widget to succeed (it is expected to fail). */
-async function visit(page: Page, lang: Lang, slug: string) {
+async function visit(page: Page, lang: Lang, slug: string, kind: string) {
   await page.goto(`/${lang}/${slug}/?provider=wasm`);
-  await widget(page).scrollIntoViewIfNeeded();
+  await widget(page, kind).scrollIntoViewIfNeeded();
 }
 
-for (const chapter of CHAPTERS) {
-  const info = chapter.widget;
-  if (!info) continue;
+for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
+  // Everything is looked up inside this widget: a chapter may show more than one.
+  const root = (page: Page) => widget(page, info.kind);
+  const part = (page: Page, name: string) => root(page).locator(`[data-part="${name}"]`);
+  const error = (page: Page) => part(page, 'error');
   const models = info.cards.map((c) => c.slug);
   const file = info.cards[0]!.graphs[0]!.file;
   const route = `**/models/${models[0]}/${file}`;
@@ -29,31 +29,31 @@ for (const chapter of CHAPTERS) {
 
   test.describe(`${chapter.slug} widget (${info.kind})`, () => {
     test(`${GPU_LANG}: runs every kernel on WebGPU, then on WASM, and both reproduce PyTorch`, rerunAfterGpuCrash(async ({ page }) => {
-      await openWidget(page, GPU_LANG, chapter.slug, { profile: true });
-      expect(await widget(page).evaluate((e) => e.localName), 'the element the registry names').toBe(info.tag);
-      await expect(widget(page)).toHaveAttribute('data-provider', 'webgpu');
-      await expect(page.locator('[data-part="notice"]')).toBeHidden();
+      await openWidget(page, GPU_LANG, chapter.slug, { profile: true, kind: info.kind });
+      expect(await root(page).evaluate((e) => e.localName), 'the element the registry names').toBe(info.tag);
+      await expect(root(page)).toHaveAttribute('data-provider', 'webgpu');
+      await expect(part(page, 'notice')).toBeHidden();
 
       // From inside the page: onnxruntime's own profile of every session lists the kernels it ran.
-      await expect(widget(page)).toHaveAttribute('data-profile', /Provider/);
-      const profile = JSON.parse((await widget(page).getAttribute('data-profile'))!);
+      await expect(root(page)).toHaveAttribute('data-profile', /Provider/);
+      const profile = JSON.parse((await root(page).getAttribute('data-profile'))!);
       // Only the operators a card names as left to the CPU (with its reason) may run there.
       const allowedOnCpu = new Set(info.cards.flatMap((c) => c.graphs.flatMap((g) => g.cpu_ops?.ops ?? [])));
       const onCpu: string[] = profile.CPUExecutionProvider?.ops ?? [];
       expect(onCpu.filter((op) => !allowedOnCpu.has(op)), 'kernels on the CPU that no card names').toEqual([]);
       expect(Object.keys(profile).filter((p) => p !== 'CPUExecutionProvider')).toEqual(['WebGpuExecutionProvider']);
       expect(profile.WebGpuExecutionProvider.count).toBeGreaterThan(5);
-      console.log(`${chapter.slug}: first WebGPU run (shaders compiled) ${await widget(page).getAttribute('data-ms')} ms`);
+      console.log(`${chapter.slug}: first WebGPU run (shaders compiled) ${await root(page).getAttribute('data-ms')} ms`);
 
-      const gpu = await verify(page);
+      const gpu = await verify(page, info.kind);
       expect(gpu.provider).toBe('webgpu');
       expect(gpu.passed, JSON.stringify(gpu.rows)).toBe(gpu.total);
       // Every output of every golden case of every model was compared.
       expect(gpu.total).toBe(info.cards.reduce((n, c) => n + goldenCases(c.slug).reduce((k, g) => k + Object.keys(g.outputs).length, 0), 0));
 
-      await chooseProvider(page, 'wasm');
-      console.log(`${chapter.slug}: WASM run ${await widget(page).getAttribute('data-ms')} ms`);
-      const cpu = await verify(page);
+      await chooseProvider(page, 'wasm', info.kind);
+      console.log(`${chapter.slug}: WASM run ${await root(page).getAttribute('data-ms')} ms`);
+      const cpu = await verify(page, info.kind);
       expect(cpu.provider).toBe('wasm');
       expect(cpu.passed, JSON.stringify(cpu.rows)).toBe(cpu.total);
       expect(cpu.rows.map((r) => r.output)).toEqual(gpu.rows.map((r) => r.output));
@@ -64,16 +64,16 @@ for (const chapter of CHAPTERS) {
     for (const lang of LANGS) {
       test(`${lang}: a missing, a damaged and a cut-off model file each say so; Try again loads it`, async ({ page }) => {
         await page.route(route, (r) => r.fulfill({ status: 404, body: '' }));
-        await visit(page, lang, chapter.slug);
+        await visit(page, lang, chapter.slug, info.kind);
         await expect(error(page)).toHaveText(t(lang, 'error.modelMissing', { file, status: 404 }));
-        await expect(widget(page)).toHaveAttribute('data-state', 'error');
+        await expect(root(page)).toHaveAttribute('data-state', 'error');
         await expect(page.locator('article h1')).toBeVisible(); // the rest of the page still works
         await page.unrouteAll();
 
         await page.route(route, (r) => r.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('not a model') }));
-        await visit(page, lang, chapter.slug);
+        await visit(page, lang, chapter.slug, info.kind);
         await expect(error(page)).toHaveText(t(lang, 'error.modelCorrupt', { file }));
-        await expect(page.locator('[data-part="retry"]')).toBeHidden();
+        await expect(part(page, 'retry')).toBeHidden();
         await page.unrouteAll();
 
         // Half the file, then the connection ends: the length the server announced never arrives.
@@ -82,21 +82,21 @@ for (const chapter of CHAPTERS) {
           const body = await response.body();
           await r.fulfill({ response, body: body.subarray(0, body.length >> 1), headers: { ...response.headers(), 'content-length': String(body.length) } });
         });
-        await visit(page, lang, chapter.slug);
+        await visit(page, lang, chapter.slug, info.kind);
         await expect(error(page)).toHaveText(t(lang, 'error.downloadCut', { file }));
         await page.unrouteAll();
-        await page.locator('[data-part="retry"]').click();
-        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
+        await part(page, 'retry').click();
+        await expect(root(page)).toHaveAttribute('data-state', 'ready');
         await expect(error(page)).toBeHidden();
       });
 
       test(`${lang}: without WebGPU, 'auto' runs on WASM and says why; asking for WebGPU explains why not`, async ({ page }) => {
         await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
-        await openWidget(page, lang, chapter.slug);
-        await expect(widget(page)).toHaveAttribute('data-provider', 'wasm');
-        await expect(widget(page)).toHaveAttribute('data-fallback', 'no-adapter');
-        await expect(page.locator('[data-part="notice"]')).toHaveText(t(lang, 'widget.fellBack'));
-        await page.locator('[data-part="provider"]').selectOption('webgpu');
+        await openWidget(page, lang, chapter.slug, { kind: info.kind });
+        await expect(root(page)).toHaveAttribute('data-provider', 'wasm');
+        await expect(root(page)).toHaveAttribute('data-fallback', 'no-adapter');
+        await expect(part(page, 'notice')).toHaveText(t(lang, 'widget.fellBack'));
+        await part(page, 'provider').selectOption('webgpu');
         await expect(error(page)).toHaveText(t(lang, 'error.webgpuUnavailable'));
       });
 
@@ -112,32 +112,32 @@ for (const chapter of CHAPTERS) {
             return calls === 1 ? original.apply(this, args) : Promise.reject(new Error('test: no second device'));
           };
         });
-        await openWidget(page, lang, chapter.slug);
-        await expect(widget(page)).toHaveAttribute('data-provider', 'wasm');
-        await expect(widget(page)).toHaveAttribute('data-fallback', 'session-failed');
-        await expect(page.locator('[data-part="notice"]')).toHaveText(t(lang, 'widget.fellBackSession'));
+        await openWidget(page, lang, chapter.slug, { kind: info.kind });
+        await expect(root(page)).toHaveAttribute('data-provider', 'wasm');
+        await expect(root(page)).toHaveAttribute('data-fallback', 'session-failed');
+        await expect(part(page, 'notice')).toHaveText(t(lang, 'widget.fellBackSession'));
       });
 
       test(`${lang}: without crypto.subtle the widget still runs and says the files were not checked`, async ({ page }) => {
         await page.addInitScript(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
-        await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
-        await expect(widget(page)).toHaveAttribute('data-state', 'ready');
-        await expect(page.locator('[data-part="unverified"]')).toHaveText(t(lang, 'widget.hashSkipped'));
+        await openWidget(page, lang, chapter.slug, { provider: 'wasm', kind: info.kind });
+        await expect(root(page)).toHaveAttribute('data-state', 'ready');
+        await expect(part(page, 'unverified')).toHaveText(t(lang, 'widget.hashSkipped'));
       });
 
       if (takesImage) test(`${lang}: an upload that is not an image says so, and a real image runs`, async ({ page }) => {
-        await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
-        await expect(page.locator('[data-part="unverified"]')).toBeHidden();
-        const file = page.locator('[data-part="file"]');
+        await openWidget(page, lang, chapter.slug, { provider: 'wasm', kind: info.kind });
+        await expect(part(page, 'unverified')).toBeHidden();
+        const file = part(page, 'file');
         await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
         await expect(error(page)).toHaveText(t(lang, 'error.notImage'));
         await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
         await expect(error(page)).toHaveText(t(lang, 'error.notImage'));
-        await expect(widget(page)).toHaveAttribute('data-state', 'error');
+        await expect(root(page)).toHaveAttribute('data-state', 'error');
         await file.setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await squarePng(page) });
         await expect(error(page)).toBeHidden();
-        await expect(widget(page)).toHaveAttribute('data-state', 'ready'); // only a run gets it out of 'error'
-        await expect(page.locator('[data-part="status"]')).toContainText(t(lang, 'widget.provider.wasm'));
+        await expect(root(page)).toHaveAttribute('data-state', 'ready'); // only a run gets it out of 'error'
+        await expect(part(page, 'status')).toContainText(t(lang, 'widget.provider.wasm'));
       });
     }
   });
