@@ -1,9 +1,9 @@
 """Mamba (Gu & Dao, 2023), small: selective copying beside a time-invariant twin, and a character model of
 Tang and Song poems.
 
-    /usr/bin/python3 training/mamba.py --model mamba-copy       # selective copying, selective SSM (~20 min on one core)
+    /usr/bin/python3 training/mamba.py --model mamba-copy       # selective copying, selective SSM (~15 min on an idle core)
     /usr/bin/python3 training/mamba.py --model mamba-copy-lti   # the same task and size, Δ, B, C fixed per channel
-    /usr/bin/python3 training/mamba.py --model mamba-poem       # character model of the poems (~30 min on one core)
+    /usr/bin/python3 training/mamba.py --model mamba-poem       # character model of the poems (~10 min on an idle core; stops early)
     /usr/bin/python3 training/mamba.py --model mamba-poem --smoke --out /tmp/mamba-poem   # a few steps, for CI
     /usr/bin/python3 training/mamba.py --model mamba-poem --export-only   # export the checkpoint of an earlier run
 
@@ -452,16 +452,16 @@ def train_poem(net, train, val, steps, ckpt, log=print):
 
 @torch.no_grad()
 def greedy(net, prompt_ids, length):
-    """The prompt through the recurrence, then `length` most likely characters, one step at a time."""
+    """The prompt through the recurrence, then the most likely character, one step at a time, up to `length`
+    of them or until the model starts another poem (<s>), which ends this one."""
     net.eval()
     conv, h = zero_states(net)
     out, logits = [], None
     for t in prompt_ids:
         logits, conv, h, _ = net.step(torch.tensor([t]), conv, h)
-    for _ in range(length):
-        t = int(logits[0].argmax())
-        out.append(t)
-        logits, conv, h, _ = net.step(torch.tensor([t]), conv, h)
+    while len(out) < length and (not out or out[-1] != BOS):
+        out.append(int(logits[0].argmax()))
+        logits, conv, h, _ = net.step(torch.tensor([out[-1]]), conv, h)
     return out
 
 

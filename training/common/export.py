@@ -159,8 +159,14 @@ def narrow_wide_nodes(model, width=MAX_WIDTH):
             nodes.append(onnx.helper.make_node("Concat", inputs, list(node.output), axis=axis))
         else:
             nodes.append(node)
+    # The Splits' size constants are left over: an initializer nobody reads makes onnxruntime warn.
+    used = {i for n in nodes for i in n.input} | {o.name for o in graph.output}
+    nodes = [n for n in nodes if n.op_type != "Constant" or n.output[0] in used]
+    kept = [t for t in graph.initializer if t.name in used]
     del graph.node[:]
     graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def export_onnx(module, example, path, input_names, output_names, dynamic_axes=None):
