@@ -9,7 +9,7 @@
 import { t } from '../../i18n';
 import { beamDecode, greedyDecode, softmax, type BeamStep, type NextLogits } from '../../lib/generate/seq2seq';
 import { decode } from '../../lib/input/tokens';
-import type { Feed, Provider, Tensor } from '../../lib/runtime';
+import { pause, type Feed, type Provider, type Tensor } from '../../lib/runtime';
 import { renderAttentionMap } from '../../lib/viz/attention-map';
 import { renderProbBars } from '../../lib/viz/prob-bars';
 import { renderTokenStrip } from '../../lib/viz/token-strip';
@@ -42,19 +42,6 @@ interface Decoding {
 
 const keyOf = (ids: readonly number[]) => ids.join(',');
 const langTag = (lang: TextLang) => (lang === 'zh' ? 'zh-CN' : 'en');
-
-/** Resolves after `ms`, or at once when `signal` aborts (the loop then ends as stopped). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-}
 
 /** One row (batch index `b`) of a batched output, as a tensor of batch one. */
 function rowOf(tensor: Tensor, batchAxis: number, b: number): Tensor {

@@ -2,7 +2,7 @@
 export { WidgetError, StoppedError, asWidgetError, isAbort, isRetryable, RETRYABLE } from './errors';
 export { checkFeeds, type DType, type Feed } from './feeds';
 export { fetchAsset, fetchCardFile, fetchCardJson, sha256Hex, PROGRESS_MIN_BYTES, type FetchOptions, type Fetched } from './fetch';
-export { runLoop, yieldToPage, type LoopOptions, type LoopResult, type LoopStep } from './loop';
+export { pause, runLoop, yieldToPage, type LoopOptions, type LoopResult, type LoopStep } from './loop';
 export {
   openModel, run, release, endProfile, hasWebGpu, summariseProfile,
   type Fallback, type LoadPart, type ModelHandle, type OpenOptions, type ProfileSummary, type Provider,

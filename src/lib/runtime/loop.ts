@@ -36,6 +36,20 @@ export function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts: the pace of a widget's Play, which a Stop cuts
+ * short (the loop then ends as stopped). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
 /** Runs `step` for index 0, 1, … up to `total - 1`, yielding to the page between steps. A step that
  * throws an abort (see isAbort) ends the loop as stopped; any other error propagates. */
 export async function runLoop<T>(opts: LoopOptions<T>): Promise<LoopResult<T>> {
