@@ -22,8 +22,10 @@ for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
   const part = (page: Page, name: string) => root(page).locator(`[data-part="${name}"]`);
   const error = (page: Page) => part(page, 'error');
   const models = info.cards.map((c) => c.slug);
-  const file = info.cards[0]!.graphs[0]!.file;
-  const route = `**/models/${models[0]}/${file}`;
+  // Every graph of the model fails alike; a widget loads them in its own order (the poem model's step graph
+  // first), so the error may name any of them.
+  const files = info.cards[0]!.graphs.map((g) => g.file);
+  const route = `**/models/${models[0]}/*.onnx`;
   /** Uploads are pictures: they concern models that take an image. */
   const takesImage = info.cards[0]!.graphs[0]!.inputs.some((i) => i.kind === 'image');
 
@@ -63,16 +65,19 @@ for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
 
     for (const lang of LANGS) {
       test(`${lang}: a missing, a damaged and a cut-off model file each say so; Try again loads it`, async ({ page }) => {
+        const says = async (key: 'error.modelMissing' | 'error.modelCorrupt' | 'error.downloadCut') => {
+          await expect(root(page)).toHaveAttribute('data-state', 'error');
+          expect(files.map((file) => t(lang, key, { file, status: 404 }))).toContain(await error(page).textContent());
+        };
         await page.route(route, (r) => r.fulfill({ status: 404, body: '' }));
         await visit(page, lang, chapter.slug, info.kind);
-        await expect(error(page)).toHaveText(t(lang, 'error.modelMissing', { file, status: 404 }));
-        await expect(root(page)).toHaveAttribute('data-state', 'error');
+        await says('error.modelMissing');
         await expect(page.locator('article h1')).toBeVisible(); // the rest of the page still works
         await page.unrouteAll();
 
         await page.route(route, (r) => r.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('not a model') }));
         await visit(page, lang, chapter.slug, info.kind);
-        await expect(error(page)).toHaveText(t(lang, 'error.modelCorrupt', { file }));
+        await says('error.modelCorrupt');
         await expect(part(page, 'retry')).toBeHidden();
         await page.unrouteAll();
 
@@ -83,7 +88,7 @@ for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
           await r.fulfill({ response, body: body.subarray(0, body.length >> 1), headers: { ...response.headers(), 'content-length': String(body.length) } });
         });
         await visit(page, lang, chapter.slug, info.kind);
-        await expect(error(page)).toHaveText(t(lang, 'error.downloadCut', { file }));
+        await says('error.downloadCut');
         await page.unrouteAll();
         await part(page, 'retry').click();
         await expect(root(page)).toHaveAttribute('data-state', 'ready');

@@ -12,6 +12,8 @@ import { seq2seqProblems } from './translator-card';
 import { vitLayout } from './vit-card';
 import { diffusionLayout } from './diffusion-card';
 import { bertLayout, bertPair } from './bert-card';
+import { copyLayout, copyPair } from './selective-copy-card';
+import { poemLayout } from './poem-card';
 
 /** What ModelWidget.astro passes every widget component: the chapter's model first, its twin second. */
 export interface WidgetProps {
@@ -106,6 +108,21 @@ export const WIDGETS = {
     twin: 'required',
     // The second card is the fine-tuned classifier, fed the same ids and segments.
     problems: (card, twin) => readable((c) => (twin ? bertPair(c, twin) : bertLayout(c)))(card),
+  },
+  'selective-copy': {
+    tag: 'na-selective-copy',
+    load: () => import('./SelectiveCopy.astro'),
+    spec: 'tests/e2e/selective-copy.spec.ts',
+    twin: 'required',
+    // The second card is the time-invariant twin, run on the same ids.
+    problems: (card, twin) => readable((c) => (twin ? copyPair(c, twin) : copyLayout(c)))(card),
+  },
+  'poem-generator': {
+    tag: 'na-poem-generator',
+    load: () => import('./PoemGenerator.astro'),
+    spec: 'tests/e2e/poem-generator.spec.ts',
+    twin: 'none',
+    problems: readable(poemLayout),
   },
 } as const satisfies Record<string, WidgetEntry>;
 
