@@ -213,6 +213,18 @@ class Mamba(nn.Module):
 # endregion model
 
 
+class WithTaps(nn.Module):
+    """The whole-sequence graph: the logits, then the named quantities (Δ, B, C, h) of every layer in turn."""
+
+    def __init__(self, net, keys):
+        super().__init__()
+        self.net, self.keys = net, keys
+
+    def forward(self, ids):
+        logits, taps = self.net(ids)
+        return (logits, *[t[k] for t in taps for k in self.keys])
+
+
 def sizes(net):
     m = net.mixers[0]
     return {"d_model": net.embed.embedding_dim, "layers": len(net.mixers), "channels": m.channels,
@@ -305,19 +317,10 @@ def ship_copy(out, slug, net, held, scores, history, seconds, smoke):
     write_json(os.path.join(out, "vocab.json"), {"tokens": COPY_TOKENS, "noise": NOISE, "recall": RECALL})
     layers = len(net.mixers)
 
-    class Exported(nn.Module):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
-
-        def forward(self, ids):
-            logits, taps = self.net(ids)
-            return (logits, *[t["delta"] for t in taps])
-
     selective = slug == "mamba-copy"
     deltas = [Output(f"delta_{i}", "ssm", label(f"layer {i + 1}: step size Δ", f"第 {i + 1} 层：步长 Δ"),
                      axes=["batch", "position", "channel"], ssm={"quantity": "delta", "layer": i + 1}) for i in range(layers)]
-    graph = Graph("model", Exported(net),
+    graph = Graph("model", WithTaps(net, ("delta",)),
                   inputs=[Input("ids", x[:1], "tokens", vocab="vocab.json",
                                 label=label("sequence: symbols among noise, then recall markers", "序列：噪声中的符号，随后是回忆标记"))],
                   outputs=[Output("logits", "logits", label("logits at every position", "每个位置的 logits")), *deltas],
@@ -480,15 +483,6 @@ def ship_poem(out, net, tokens, held_ids, held, scores, history, best, seconds, 
     write_json(os.path.join(out, "samples.json"), {"prompts": generations, "held_out": shown, "length": EXPORT_LEN})
     layers = len(net.mixers)
 
-    class Sequence(nn.Module):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
-
-        def forward(self, ids):
-            logits, taps = self.net(ids)
-            return (logits, *[t[k] for t in taps for k in ("delta", "B", "C", "h")])
-
     class Step(nn.Module):
         def __init__(self, net):
             super().__init__()
@@ -518,7 +512,7 @@ def ship_poem(out, net, tokens, held_ids, held, scores, history, best, seconds, 
     with torch.no_grad():
         for t in prefix[:-1]:
             _, conv, h, _ = net.step(torch.tensor([t]), conv, h)
-    seq_graph = Graph("sequence", Sequence(net),
+    seq_graph = Graph("sequence", WithTaps(net, ("delta", "B", "C", "h")),
                       inputs=[Input("ids", padded(held_ids[0]), "tokens", vocab="vocab.json",
                                     label=label(f"characters (the first {EXPORT_LEN}; causal, so padding at the end changes nothing before it)",
                                                 f"字符（前 {EXPORT_LEN} 个；因果模型，末尾的填充不影响之前的输出）"))],

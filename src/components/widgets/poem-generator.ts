@@ -14,7 +14,8 @@ import { topK } from '../../lib/text/mlm';
 import { drawHeatmap, formatValue } from '../../lib/viz/heatmap';
 import { formatPercent, renderRankedBars } from '../../lib/viz/ranked-bars';
 import { cellAt, moveCursor, renderSequenceHeatmap, type Cursor } from '../../lib/viz/sequence-heatmap';
-import { ModelWidget, type Feeds, type InputContext, type InputSource } from './parts/model-widget';
+import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
+import { TextBoxInput } from './parts/text-box-input';
 import { encodePrompt, parseCharVocab, poemLayout, type CharVocab, type PoemLayout } from './poem-card';
 
 type Action = 'generate' | 'step' | 'play';
@@ -44,19 +45,12 @@ interface Start {
  * row; the widget hands them to the step graph one at a time. Characters outside the vocabulary are read
  * as <unk>, and a notice says which.
  */
-class PoemInput implements InputSource {
+class PoemInput extends TextBoxInput {
   vocab!: CharVocab;
   current: Start | null = null;
-  private box: HTMLInputElement;
-  /** The text last read from the box, so that Step and Play take a newly typed start first. */
-  private lastRead = '';
 
-  constructor(private readonly ctx: InputContext, private readonly layout: PoemLayout) {
-    this.box = ctx.find<HTMLInputElement>('text');
-    ctx.find<HTMLFormElement>('form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.submit();
-    });
+  constructor(ctx: InputContext, private readonly layout: PoemLayout) {
+    super(ctx);
   }
 
   async load(signal: AbortSignal): Promise<Feeds | null> {
@@ -86,30 +80,8 @@ class PoemInput implements InputSource {
     return this.read();
   }
 
-  /** Reads the box if its text changed since it was last read: 'new' (the new input is on its way),
-   * 'bad' (its error is showing) or 'same'. */
-  takeChanged(): 'new' | 'bad' | 'same' {
-    if (this.box.value === this.lastRead) return 'same';
-    return this.submit() ? 'new' : 'bad';
-  }
-
-  private submit(): boolean {
-    let feeds: Feeds;
-    try {
-      feeds = this.read();
-    } catch (err) {
-      this.box.setAttribute('aria-invalid', 'true');
-      this.ctx.onError(err);
-      return false;
-    }
-    this.ctx.onInput(feeds);
-    return true;
-  }
-
-  /** The box's text as ids; throws a WidgetError when it leaves no room to write. */
-  private read(): Feeds {
-    const text = this.box.value;
-    this.lastRead = text;
+  /** The text as ids; throws a WidgetError when it leaves no room to write. */
+  protected parse(text: string): Feeds {
     const start = encodePrompt(this.vocab, text);
     const { maxLength } = this.layout;
     if (start.ids.length >= maxLength) {

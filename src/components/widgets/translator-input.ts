@@ -7,7 +7,8 @@
 import { WidgetError } from '../../lib/runtime';
 import { parseVocabulary, sourceIds, TokenError, type Vocabulary } from '../../lib/input/tokens';
 import { NUMBER_LIMIT, enNumber, parseDigits, zhNumber } from '../../lib/input/numwords';
-import type { Feeds, InputContext, InputSource } from './parts/model-widget';
+import type { Feeds, InputContext } from './parts/model-widget';
+import { TextBoxInput } from './parts/text-box-input';
 import { seq2seqOf } from './translator-card';
 
 export interface Example {
@@ -22,23 +23,14 @@ export type TextLang = 'zh' | 'en';
 export const other = (lang: TextLang): TextLang => (lang === 'zh' ? 'en' : 'zh');
 const hasHan = (text: string) => /\p{Script=Han}/u.test(text);
 
-export class TranslatorInput implements InputSource {
+export class TranslatorInput extends TextBoxInput {
   vocab!: Vocabulary;
   /** The source language of digits and examples; typed words set it by their script. */
   from: TextLang;
-  private ctx: InputContext;
-  private box: HTMLInputElement;
-  /** The text last read from the box, so that Step and Play take a newly typed text first. */
-  private lastRead = '';
 
   constructor(ctx: InputContext) {
-    this.ctx = ctx;
+    super(ctx);
     this.from = ctx.lang;
-    this.box = ctx.find<HTMLInputElement>('text');
-    ctx.find<HTMLFormElement>('form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.submit();
-    });
     for (const radio of this.radios()) {
       radio.addEventListener('change', () => {
         this.from = radio.value as TextLang;
@@ -85,30 +77,8 @@ export class TranslatorInput implements InputSource {
     this.submit();
   }
 
-  /** Reads the box if its text changed since it was last read: 'new' (the new input is on its way),
-   * 'bad' (its error is showing) or 'same'. */
-  takeChanged(): 'new' | 'bad' | 'same' {
-    if (this.box.value === this.lastRead) return 'same';
-    return this.submit() ? 'new' : 'bad';
-  }
-
-  private submit(): boolean {
-    let feeds: Feeds;
-    try {
-      feeds = this.read();
-    } catch (err) {
-      this.box.setAttribute('aria-invalid', 'true');
-      this.ctx.onError(err);
-      return false;
-    }
-    this.ctx.onInput(feeds);
-    return true;
-  }
-
-  /** The box's text as the source feed; throws a WidgetError naming what the model cannot read. */
-  private read(): Feeds {
-    const text = this.box.value;
-    this.lastRead = text;
+  /** The text as the source feed; throws a WidgetError naming what the model cannot read. */
+  protected parse(text: string): Feeds {
     const digits = parseDigits(text);
     const spelled = this.ctx.find('spelled');
     spelled.hidden = true;
