@@ -68,7 +68,7 @@ COPY_VALIDATION = 500   # sequences watched during training (their own seed)
 COPY_HELD_OUT = 2000    # sequences for the card's accuracy (their own seed)
 
 # The poem model.
-POEM = {"d_model": 96, "layers": 3, "dropout": 0.3}   # 2 layers of 64 with dropout 0.2 over-fitted sooner
+POEM = {"d_model": 96, "layers": 3, "dropout": 0.3}   # without dropout validation rose from step 100 on; 2 blocks of 64 with dropout 0.2 were at 8.63 bits at step 300
 TEXT_SEED = 2019        # the text split of the BERT chapter: the same passages are held out
 TEXT_HELD_OUT = 0.1
 POEM_SOURCES = ("tang", "song")
