@@ -244,13 +244,24 @@ def label(en, zh):
     return {"en": en, "zh": zh}
 
 
-def schedule(opt, lr, steps, warmup):
-    """Linear warm-up, then cosine decay to a tenth of the peak rate."""
+def optimiser(net, lr, steps, warmup):
+    """AdamW with a linear warm-up, then cosine decay to a tenth of the peak rate, and gradients clipped to
+    norm 1. Returns update(loss), which backpropagates the loss and takes one step."""
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=WEIGHT_DECAY)
+
     def at(step):
         if step < warmup:
             return (step + 1) / warmup
         return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-    return torch.optim.lr_scheduler.LambdaLR(opt, at)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, at)
+
+    def update(loss):
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+    return update
 
 
 # ---- selective copying -------------------------------------------------------------------------------
@@ -283,19 +294,14 @@ def copy_scores(net, data):
 
 def train_copy(net, steps, validation, log=print):
     gen = torch.Generator().manual_seed(SEED)
-    opt = torch.optim.AdamW(net.parameters(), lr=COPY_LR, weight_decay=WEIGHT_DECAY)
-    sched = schedule(opt, COPY_LR, steps, warmup=200)
+    update = optimiser(net, COPY_LR, steps, warmup=200)
     history, start, loss_sum = [], time.time(), 0.0
     every = min(COPY_EVAL_EVERY, steps)
     for step in range(1, steps + 1):
         net.train()
         x, y = copy_batch(gen, COPY_BATCH)
         loss = F.cross_entropy(net(x)[0][:, BODY:].reshape(-1, len(COPY_TOKENS)), y.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        update(loss)
         loss_sum += loss.item()
         if step % every == 0:
             v = copy_scores(net, validation)
@@ -419,8 +425,7 @@ def bigram_bits(train, val, held, vocab):
 def train_poem(net, train, val, steps, ckpt, log=print):
     gen = torch.Generator().manual_seed(SEED)
     stream = torch.tensor([t for ids in train for t in ids])
-    opt = torch.optim.AdamW(net.parameters(), lr=POEM_LR, weight_decay=WEIGHT_DECAY)
-    sched = schedule(opt, POEM_LR, steps, warmup=100)
+    update = optimiser(net, POEM_LR, steps, warmup=100)
     history, start, loss_sum, best = [], time.time(), 0.0, None
     every = min(POEM_EVAL_EVERY, steps)
     for step in range(1, steps + 1):
@@ -428,11 +433,7 @@ def train_poem(net, train, val, steps, ckpt, log=print):
         at = torch.randint(0, len(stream) - WINDOW - 1, (POEM_BATCH,), generator=gen)
         w = torch.stack([stream[i:i + WINDOW + 1] for i in at.tolist()])
         loss = F.cross_entropy(net(w[:, :-1])[0].flatten(0, 1), w[:, 1:].flatten())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        update(loss)
         loss_sum += loss.item()
         if step % every == 0:
             row = {"step": step, "train_bits_per_char": round(loss_sum / every / math.log(2), 4),
