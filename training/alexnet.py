@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common.fashion import fit_or_restore, prepare, ship_classifier  # noqa: E402
+from common.receptive import Field  # noqa: E402
 from common.loop import set_seed  # noqa: E402
 from common.ship import Output, arguments  # noqa: E402
 
@@ -97,10 +98,26 @@ class Exported(nn.Module):
         return (F.softmax(logits, dim=1), *taps, self.net.conv1.weight * 1.0)
 
 
+def receptive_fields(net, side=28):
+    """The input window of every unit of each conv layer, in pixels of the 28x28 image: forward()'s path."""
+    def layer(field, m):
+        k, s, p = (v[0] if isinstance(v, tuple) else v for v in (m.kernel_size, m.stride, m.padding))
+        return field.conv(k, s, p)
+    a1 = layer(Field.image(side).resize(net.size), net.conv1)
+    a2 = layer(layer(a1, net.pool), net.conv2)
+    a3 = layer(layer(a2, net.pool), net.conv3)
+    a4 = layer(a3, net.conv4)
+    return [a1, a2, a3, a4, layer(a4, net.conv5)]
+
+
 LAYER = {"en": "conv{} after ReLU", "zh": "conv{}\uff08ReLU 之后\uff09"}
-OUTPUTS = [Output("probs", "probabilities", {"en": "class probabilities", "zh": "类别概率"}),
-           *[Output(f"conv{i}", "feature_map", {k: v.format(i) for k, v in LAYER.items()}) for i in range(1, 6)],
-           Output("conv1_filters", "weights", {"en": "conv1 filters (11x11)", "zh": "conv1 卷积核\uff0811×11\uff09"})]
+
+
+def outputs(net):
+    return [Output("probs", "probabilities", {"en": "class probabilities", "zh": "类别概率"}),
+            *[Output(f"conv{i}", "feature_map", {k: v.format(i) for k, v in LAYER.items()}, receptive_field=f.card())
+              for i, f in enumerate(receptive_fields(net), 1)],
+            Output("conv1_filters", "weights", {"en": "conv1 filters (11x11)", "zh": "conv1 卷积核\uff0811×11\uff09"})]
 
 
 def main():
@@ -118,7 +135,7 @@ def main():
         "widget": "image-classifier",
         "architecture": "AlexNet",
         "script": "training/alexnet.py",
-    }, exported, data, OUTPUTS, N_SAMPLES, "pixels are scaled to [0,1], then (x - mean) / std; "
+    }, exported, data, outputs(net), N_SAMPLES, "pixels are scaled to [0,1], then (x - mean) / std; "
        "the model enlarges 28x28 to 128x128 itself", fitted)
 
 

@@ -26,6 +26,7 @@ from common.data import FASHION_LABELS, FASHION_SOURCE, fashion_mnist  # noqa: E
 from common.export import write_json  # noqa: E402
 from common.golden import b64  # noqa: E402
 from common.loop import format_row, one_cycle, set_seed  # noqa: E402
+from common.receptive import Field  # noqa: E402
 from common.restore import check_unchanged, restore  # noqa: E402
 from common.scenes import RECIPE, make_scenes  # noqa: E402
 from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
@@ -118,18 +119,37 @@ class Exported(nn.Module):
         return (probs, classes, *enc, *dec)
 
 
-def outputs(skip):
-    """Probabilities, class map, the four encoder levels, the bottleneck and every decoder level's maps."""
+def receptive_fields(net, side=RECIPE["size"]):
+    """The scene window of every unit of each tapped map, by name, in scene pixels: forward()'s path."""
+    double = lambda f: f.conv(3, 1, 1).conv(3, 1, 1)   # DoubleConv: two 3x3 convs, padding 1
+    enc = [double(Field.image(side))]
+    for _ in net.downs:
+        enc.append(double(enc[-1].conv(2, 2)))          # 2x2 max-pool, then DoubleConv
+    fields = {**{f"enc{i}": f for i, f in enumerate(enc[:4], 1)}, "bottleneck": enc[4]}
+    x = enc[4]
+    for level, up, encoder_map in zip((4, 3, 2, 1), net.ups, reversed(enc[:-1])):
+        upsampled = x.resize(2 * len(x.starts))
+        cat = encoder_map.union(upsampled) if up.skip else upsampled
+        x = double(cat)
+        fields.update({f"dec{level}_up": upsampled, f"dec{level}_cat": cat, f"dec{level}_out": x})
+    return fields
+
+
+def outputs(net):
+    """Probabilities, class map, the four encoder levels, the bottleneck and every decoder level's maps,
+    each map with its receptive field."""
     text = {"up": ("upsampled, before concatenation", "上采样后、拼接前"),
             "cat": ("after concatenation with the skip", "与跳跃连接拼接后"),
             "out": ("DoubleConv output", "DoubleConv 输出")}
-    parts = ("up", "cat", "out") if skip else ("up", "out")
+    parts = ("up", "cat", "out") if net.ups[0].skip else ("up", "out")
+    fields = receptive_fields(net)
+    feature = lambda name, label: Output(name, "feature_map", label, receptive_field=fields[name].card())
     return [Output("probs", "probabilities", {"en": "class probabilities per pixel", "zh": "每个像素的类别概率"}),
             Output("classes", "mask", {"en": "class map", "zh": "类别图"}),
-            *[Output(f"enc{i}", "feature_map", {"en": f"encoder level {i}", "zh": f"编码器第 {i} 层"}) for i in range(1, 5)],
-            Output("bottleneck", "feature_map", {"en": "bottleneck", "zh": "瓶颈层"}),
-            *[Output(f"dec{level}_{p}", "feature_map", {"en": f"decoder level {level}: {text[p][0]}",
-                                                          "zh": f"解码器第 {level} 层\uff1a{text[p][1]}"})
+            *[feature(f"enc{i}", {"en": f"encoder level {i}", "zh": f"编码器第 {i} 层"}) for i in range(1, 5)],
+            feature("bottleneck", {"en": "bottleneck", "zh": "瓶颈层"}),
+            *[feature(f"dec{level}_{p}", {"en": f"decoder level {level}: {text[p][0]}",
+                                          "zh": f"解码器第 {level} 层\uff1a{text[p][1]}"})
               for level in (4, 3, 2, 1) for p in parts]]
 
 
@@ -272,7 +292,7 @@ def main():
                  f"{len(held[0])} held-out scenes from test-split garments (common/scenes.py)"},
         "training": training,
         **({"created": created} if created else {}),
-    }, [Graph("model", exported, [Input("image", held[0][:1], "image", preprocess=preprocess)], outputs(skip), cases)],
+    }, [Graph("model", exported, [Input("image", held[0][:1], "image", preprocess=preprocess)], outputs(net), cases)],
         export=not args.from_shipped)
     if args.from_shipped:
         check_unchanged(shipped, card, [("metrics",), ("class_iou",), ("samples", "class_pixels"), ("samples", "scene_mean_iou")])

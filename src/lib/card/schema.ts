@@ -103,10 +103,22 @@ export const outputSchema = z
       })
       .optional()
       .describe('For ssm outputs: which quantity of which layer'),
+    receptive_field: z
+      .object({
+        starts: z.array(z.number().int().nonnegative()),
+        ends: z.array(z.number().int().positive()),
+      })
+      .optional()
+      .describe('For square feature maps: unit i along either axis sees input pixels starts[i] <= p < ends[i] along it, cut to the image'),
   })
   .refine((o) => !o.axes || o.axes.length === o.shape.length, 'axes needs one name per dimension')
   .refine((o) => o.role !== 'attention' || (o.axes && o.attention), 'attention outputs must name their axes and their attention kind and layer')
-  .refine((o) => o.role !== 'ssm' || (o.axes && o.ssm), 'ssm outputs must name their axes and their quantity and layer');
+  .refine((o) => o.role !== 'ssm' || (o.axes && o.ssm), 'ssm outputs must name their axes and their quantity and layer')
+  .refine((o) => {
+    const rf = o.receptive_field;
+    const side = o.shape[o.shape.length - 1];
+    return !rf || (o.role === 'feature_map' && rf.starts.length === side && rf.ends.length === side && rf.starts.every((s, i) => s < rf.ends[i]!));
+  }, 'a receptive field belongs to a feature map and gives one window [start, end) per unit along its last axis');
 
 export const graphSchema = z
   .object({
