@@ -1,9 +1,11 @@
 /** The image classifier's own views (kind "image-classifier"), on WASM: the top-5 bars, the first layer's
  * filters, every layer's feature maps and the enlarged channel show what PyTorch computed for the first
- * shipped test image; a drawing on the pad becomes a new input with its own maps and prediction. */
+ * shipped test image; a drawing on the pad becomes a new input with its own maps and prediction; a unit
+ * picked on the enlarged channel, by pointer or keyboard, gets the receptive field autograd finds for it. */
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
 import {
-  changedShare, drawOnPad, expectBars, expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, widget,
+  changedShare, drawOnPad, expectBars, expectFieldsOutlined, expectMapsShow, goldenCases, goldenValues, measuredFields,
+  openWidget, readCanvases, widget,
 } from './widget-helpers';
 import { t } from '../../src/i18n';
 import { formatValue } from '../../src/lib/viz/heatmap';
@@ -54,6 +56,38 @@ for (const chapter of chaptersOf('image-classifier')) {
       expect(near(match![1]!, min), `min ${match![1]} vs PyTorch ${formatValue(min)}`).toBe(true);
       expect(near(match![2]!, max), `max ${match![2]} vs PyTorch ${formatValue(max)}`).toBe(true);
       expect(max - min, 'a channel with something in it').toBeGreaterThan(0.05);
+    });
+
+    test('a unit picked on the enlarged channel outlines the input window autograd finds for it', async ({ page }) => {
+      await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
+      const root = widget(page);
+      const fields = measuredFields(card.slug);
+      for (const [layer, units] of Object.entries(fields)) {
+        await root.locator('[data-part="layer"]').selectOption(layer);
+        await expect(root).toHaveAttribute('data-state', 'ready');
+        await expect(root.locator('[data-part="rf-box"]'), 'a new layer forgets the unit').toBeHidden();
+        await expectFieldsOutlined(root, units);
+      }
+      // By keyboard: the first arrow picks the middle unit, the next moves from it.
+      const [layer, units] = Object.entries(fields)[0]!;
+      await root.locator('[data-part="layer"]').selectOption(layer);
+      await expect(root).toHaveAttribute('data-state', 'ready');
+      const spec = graph.outputs.find((o) => o.name === layer)!;
+      const centre = Math.floor((spec.shape[3] as number) / 2);
+      const middle = units.find((u) => u.unit[0] === centre && u.unit[1] === centre)!;
+      await root.locator('[data-part="big"]').focus();
+      await page.keyboard.press('ArrowDown');
+      await expect(root.locator('[data-part="rf-box"]')).toHaveAttribute('data-rows', middle.rows.join(','));
+      await expect(root.locator('[data-part="rf-box"]')).toHaveAttribute('data-cols', middle.cols.join(','));
+      const caption = t(lang, 'widget.rfUnit', {
+        layer: spec.label[lang], row: middle.unit[0], col: middle.unit[1],
+        top: middle.rows[0], bottom: middle.rows[1] - 1, left: middle.cols[0], right: middle.cols[1] - 1,
+        height: middle.rows[1] - middle.rows[0], width: middle.cols[1] - middle.cols[0],
+      });
+      await expect(root.locator('[data-part="rf-caption"]')).toHaveText(caption);
+      await page.keyboard.press('ArrowRight');
+      await expect(root.locator('[data-part="rf-box"]')).toHaveAttribute('data-rows', middle.rows.join(','));
+      await expect(root.locator('[data-part="rf-box"]')).not.toHaveAttribute('data-cols', middle.cols.join(','));
     });
 
     test('a drawing on the pad is a new input: new maps and a prediction', async ({ page }) => {

@@ -1,5 +1,6 @@
 /** The segmentation explorer's own views (kind "segmentation-explorer"), on WASM: every block of the U shows
- * PyTorch's maps for the first held-out scene in both networks; on every held-out scene the drawn masks,
+ * PyTorch's maps for the first held-out scene in both networks, and a unit picked on an enlarged channel gets
+ * the receptive field autograd finds (tests/fixtures/receptive-fields.json); on every held-out scene the drawn masks,
  * read back from the canvas, give the IoU table's numbers against the scene's truth and PyTorch's per-scene
  * IoU, and the ground-truth panel beside them draws the shipped labels; scenes can be composed with mouse
  * and keyboard, the truth panel drawing the composer's label map (src/lib/input/scene.ts, checked against
@@ -7,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { VIEW_LANG as lang, chaptersOf, expect, test } from './fixtures';
-import { expectMapsShow, goldenCases, goldenValues, openWidget, readCanvases, squarePng, widget } from './widget-helpers';
+import {
+  expectFieldsOutlined, expectMapsShow, goldenCases, goldenValues, measuredFields, openWidget, readCanvases, squarePng, widget,
+} from './widget-helpers';
 import { t } from '../../src/i18n';
 import { classColour } from '../../src/lib/viz/mask-overlay';
 import { addGarment, randomScene, renderScene, type Garment, type SceneRecipe } from '../../src/lib/input/scene';
@@ -79,13 +82,14 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
   const perScene = cards.map((c) => c.samples as unknown as { scene_mean_iou: number[]; class_pixels: number[][] });
 
   test.describe(`${lang}: ${chapter.slug} segmentation explorer`, () => {
-    test('every block of the U shows PyTorch’s maps in both networks', async ({ page }) => {
+    test('every block of the U shows PyTorch’s maps in both networks, and a unit’s receptive field as autograd finds it', async ({ page }) => {
       await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
       expect(golden[1]!.sample).toBe(golden[0]!.sample);
       await expect(page.locator('[data-part="scenes"] button[aria-pressed="true"]')).toHaveAttribute('data-sample', golden[0]!.sample);
       const diagram = page.locator('[data-part="diagram"]');
       const blocks = await diagram.locator('[data-output]').evaluateAll((g) => g.map((x) => x.getAttribute('data-output')!));
       const outputs = cards.map((c) => c.graphs[0]!.outputs);
+      const fields = cards.map((c) => measuredFields(c.slug));
       // Every output but the class map is a block of the U.
       expect(blocks.sort()).toEqual(outputs[0]!.filter((o) => o.role !== 'mask').map((o) => o.name).sort());
       for (const name of blocks) {
@@ -100,10 +104,14 @@ for (const chapter of chaptersOf('segmentation-explorer')) {
             // The twin has every block but the concatenations.
             await expect(page.locator(`[data-part="absent-${net}"]`)).toBeVisible();
             await expect(page.locator(`[data-part="maps-${net}"]`)).toBeHidden();
+            await expect(page.locator(`[data-part="enlarged-${net}"]`)).toBeHidden();
             continue;
           }
           await expect(page.locator(`[data-part="absent-${net}"]`)).toBeHidden();
           await expectMapsShow(page, `[data-part="maps-${net}"] canvas`, goldenValues(golden[net]!, name), 'viridis', `${cards[net]!.slug} ${name}`);
+          const measured = fields[net]![name];
+          if (measured) await expectFieldsOutlined(widget(page), measured, String(net));
+          else await expect(page.locator(`[data-part="rf-${net}"]`), `${name} has no receptive field`).toBeHidden();
         }
       }
       // The probability maps are named by class, in the page's language.

@@ -218,3 +218,46 @@ export async function squarePng(page: Page): Promise<Buffer> {
   });
   return Buffer.from(bytes);
 }
+
+/** A unit and its input window as autograd finds it (tests/fixtures/receptive-fields.json). */
+export interface MeasuredField {
+  unit: [number, number];
+  rows: [number, number];
+  cols: [number, number];
+}
+
+/** The windows autograd found for some units of every feature map of model `slug`, by output name. */
+export function measuredFields(slug: string): Record<string, MeasuredField[]> {
+  const all = JSON.parse(readFileSync('tests/fixtures/receptive-fields.json', 'utf8'));
+  if (!all[slug]) throw new Error(`tests/fixtures/receptive-fields.json has no ${slug}: run training/receptive_fixture.py`);
+  return all[slug];
+}
+
+/** Clicks each unit on the enlarged map (parts of EnlargedMap.astro with `suffix`) and checks that the
+ * outline on the input copy covers the window autograd found for it, in its attributes and on screen. */
+export async function expectFieldsOutlined(root: Locator, units: MeasuredField[], suffix = '') {
+  const part = (name: string) => root.locator(`[data-part="${suffix ? `${name}-${suffix}` : name}"]`);
+  const big = part('big');
+  const input = part('rf-input');
+  await expect(part('rf')).toBeVisible();
+  const [rows, cols] = await big.evaluate((c) => [(c as HTMLCanvasElement).height, (c as HTMLCanvasElement).width]);
+  const [height, width] = await input.evaluate((c) => [(c as HTMLCanvasElement).height, (c as HTMLCanvasElement).width]);
+  // A unit of a 96-wide map is under 2 CSS pixels on screen, and the browser reports whole pixels: click the
+  // first whole pixel inside the unit.
+  const inside = (start: number, size: number, n: number, u: number) => Math.floor(start + (u * size) / n) + 1;
+  for (const m of units) {
+    await big.scrollIntoViewIfNeeded();
+    const at = (await big.boundingBox())!;
+    await root.page().mouse.click(inside(at.x, at.width, cols!, m.unit[1]), inside(at.y, at.height, rows!, m.unit[0]));
+    const box = part('rf-box');
+    await expect(box).toHaveAttribute('data-rows', m.rows.join(','));
+    await expect(box).toHaveAttribute('data-cols', m.cols.join(','));
+    // Drawn where those pixels are: the box's edges within a pixel of the window's on the input copy.
+    const img = (await input.boundingBox())!;
+    const drawn = (await box.boundingBox())!;
+    const px = img.width / width!;
+    expect(Math.abs(drawn.x - (img.x + m.cols[0] * px)), 'left edge').toBeLessThan(px);
+    expect(Math.abs(drawn.y - (img.y + m.rows[0] * (img.height / height!))), 'top edge').toBeLessThan(px);
+    expect(Math.abs(drawn.width - (m.cols[1] - m.cols[0]) * px), 'width').toBeLessThan(px);
+  }
+}

@@ -3,18 +3,21 @@
  * same scene. Shows both predicted masks over the input beside the scene's ground truth, drawn the same way
  * (composed scenes know it from the composer, held-out scenes ship it; an upload has none and says so),
  * their per-class IoU against that truth, and, for the block chosen in the U diagram, that block's feature
- * maps in both networks.
+ * maps in both networks, one channel of each enlarged with the receptive field of a unit picked on it.
  */
 import { t } from '../../i18n';
 import { classCounts, segmentationScores } from '../../lib/metrics/iou';
 import { graphOf, outputsWithRole } from '../../lib/card';
 import { ChannelGrid } from '../../lib/viz/channel-grid';
+import { formatValue } from '../../lib/viz/heatmap';
 import { drawMaskOverlay } from '../../lib/viz/mask-overlay';
 import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
+import { ReceptiveFieldView } from './parts/receptive-field';
 import { SceneInput } from './parts/scene-input';
 
 class SegmentationExplorer extends ModelWidget<SceneInput> {
   private grids: ChannelGrid[] = [];
+  private fields: ReceptiveFieldView[] = [];
   /** Class maps of the last run, kept so the opacity slider redraws without running. */
   private classes: Float32Array[] = [];
 
@@ -23,7 +26,8 @@ class SegmentationExplorer extends ModelWidget<SceneInput> {
   }
 
   protected setup(): void {
-    this.grids = [0, 1].map((net) => new ChannelGrid(this.el(`maps-${net}`)));
+    this.grids = [0, 1].map((net) => new ChannelGrid(this.el(`maps-${net}`), { canvas: this.el(`big-${net}`), caption: this.el(`big-caption-${net}`) }));
+    this.fields = [0, 1].map((net) => new ReceptiveFieldView((name) => this.el(name), this.uiLang, this.el('scene'), String(net)));
     this.el<HTMLInputElement>('opacity').addEventListener('input', () => this.drawOverlays());
     const diagram = this.el('diagram');
     const choose = (e: Event) => {
@@ -68,13 +72,18 @@ class SegmentationExplorer extends ModelWidget<SceneInput> {
       classes.push(result.outputs[mask]!.data);
       this.el(`absent-${net}`).hidden = has;
       this.el(`maps-${net}`).hidden = !has;
+      this.el(`enlarged-${net}`).hidden = !has;
       const maps = result.outputs[selected];
-      if (maps) {
+      const spec = graphOf(card).outputs.find((o) => o.name === selected);
+      if (maps && spec) {
+        const name = (i: number) => (selected === 'probs' ? classNames[i] ?? '' : t(this.uiLang, 'widget.channel', { n: i }));
         this.grids[net]!.render(maps, {
           colormap: 'viridis',
           scaling: selected === 'probs' ? 'layer' : 'channel',
-          label: (i) => (selected === 'probs' ? classNames[i] ?? '' : t(this.uiLang, 'widget.channel', { n: i })),
+          label: name,
+          describe: (i, r) => t(this.uiLang, 'widget.channelRange', { n: i, layer: spec.label[this.uiLang], min: formatValue(r.min), max: formatValue(r.max) }),
         });
+        this.fields[net]!.update(spec, maps.dims[2]!, maps.dims[3]!);
       }
     }
     this.classes = classes;
