@@ -2,7 +2,7 @@
 
     /usr/bin/python3 training/resnet.py --model resnet         # 20-layer residual net -> public/models/resnet/
     /usr/bin/python3 training/resnet.py --model resnet-plain   # the same 20 layers without shortcuts
-    /usr/bin/python3 training/resnet.py --depth 8 --log-only   # an 8-layer run for the degradation chart only
+    /usr/bin/python3 training/resnet.py --depth 8 --log-only   # an 8-layer run for the degradation chart only (also 44)
     /usr/bin/python3 training/resnet.py --model resnet --smoke --out /tmp/resnet   # a few steps, for CI
     /usr/bin/python3 training/resnet.py --model resnet --from-shipped   # rewrite card and goldens from the shipped weights
 

@@ -299,7 +299,7 @@ export const en = {
   'chart.run': 'Run',
   'chart.finalTrain': 'Final training error',
   'chart.finalTest': 'Final test error',
-  'chart.caption': 'Training and test error per epoch, from the logs in training/logs/ written by the runs themselves.',
+  'chart.caption': 'Training and test error per epoch, {epochs} epochs per run, from the logs in training/logs/ written by the runs themselves.',
   'chart.clipped': 'The axis stops at {max}%: the first epoch’s higher errors run off the top (see the logs for them).',
   'facts.meanIou': 'Mean IoU (11 classes)',
   'facts.pixelAccuracy': 'Pixel accuracy',

@@ -301,7 +301,7 @@ export const zh: Record<UiKey, string> = {
   'chart.run': '训练运行',
   'chart.finalTrain': '最终训练错误率',
   'chart.finalTest': '最终测试错误率',
-  'chart.caption': '每轮的训练与测试错误率，数据来自各次训练自己写入 training/logs/ 的日志。',
+  'chart.caption': '每轮的训练与测试错误率，每次运行训练 {epochs} 轮，数据来自各次训练自己写入 training/logs/ 的日志。',
   'chart.clipped': '纵轴止于 {max}%：第一轮较高的错误率超出了图的上沿（数值见日志）。',
   'facts.meanIou': '平均 IoU（11 类）',
   'facts.pixelAccuracy': '像素准确率',
