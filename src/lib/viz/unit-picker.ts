@@ -47,16 +47,14 @@ export class UnitPicker {
     canvas.addEventListener('click', (e) => {
       const r = canvas.getBoundingClientRect();
       if (!this.rows || !r.width || !r.height) return;
-      const row = Math.floor(((e.clientY - r.top) / r.height) * this.rows);
-      const col = Math.floor(((e.clientX - r.left) / r.width) * this.cols);
-      this.pick(Math.min(Math.max(row, 0), this.rows - 1), Math.min(Math.max(col, 0), this.cols - 1));
+      this.pickNear(Math.floor(((e.clientY - r.top) / r.height) * this.rows), Math.floor(((e.clientX - r.left) / r.width) * this.cols));
     });
     canvas.addEventListener('keydown', (e) => {
       const step = STEPS[e.key];
       if (!step || !this.rows) return;
       e.preventDefault();
       const [row, col] = this.unit ?? [Math.floor(this.rows / 2) - step[0], Math.floor(this.cols / 2) - step[1]];
-      this.pick(Math.min(Math.max(row + step[0], 0), this.rows - 1), Math.min(Math.max(col + step[1], 0), this.cols - 1));
+      this.pickNear(row + step[0], col + step[1]);
     });
   }
 
@@ -66,6 +64,12 @@ export class UnitPicker {
     this.rows = rows;
     this.cols = cols;
     this.clear();
+  }
+
+  /** Picks the unit at (row, col), or the nearest one on the map's edge when that lies outside it. */
+  private pickNear(row: number, col: number): void {
+    const clamp = (v: number, n: number) => Math.min(Math.max(v, 0), n - 1);
+    this.pick(clamp(row, this.rows), clamp(col, this.cols));
   }
 
   pick(row: number, col: number): void {
