@@ -23,12 +23,10 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "f
 BATCH = 48
 
 
-def window(exported, x, k, unit):
+def window(outputs, x, k, unit):
     """Rows and columns [first, past-the-end) of the input pixels that reach unit (i, j) of output k."""
-    x = x.clone().requires_grad_(True)
-    tap = exported(x)[k]
     i, j = unit
-    grad, = torch.autograd.grad(tap[:, :, i, j].sum(), x)
+    grad, = torch.autograd.grad(outputs[k][:, :, i, j].sum(), x, retain_graph=True)
     seen = grad.abs().sum(dim=(0, 1)) > 0                  # (H, W): reached in any input, any channel
     rows, cols = seen.any(1).nonzero().flatten(), seen.any(0).nonzero().flatten()
     return [int(rows[0]), int(rows[-1]) + 1], [int(cols[0]), int(cols[-1]) + 1]
@@ -36,16 +34,15 @@ def window(exported, x, k, unit):
 
 def measure(exported, names, side):
     """For every named output: the windows of its first, middle and last units on the diagonal and of one
-    unit off it (top right)."""
+    unit off it (top right). One forward pass; each unit's gradient is taken from it."""
     exported.eval()
-    x = torch.randn(BATCH, 1, side, side)
-    with torch.no_grad():
-        shapes = [t.shape for t in exported(x[:1])]
+    x = torch.randn(BATCH, 1, side, side, requires_grad=True)
+    outputs = exported(x)
     found = {}
     for k, name in names.items():
-        n = shapes[k][-1]
+        n = outputs[k].shape[-1]
         units = sorted({(0, 0), (n // 2, n // 2), (n - 1, n - 1), (0, n - 1)})
-        found[name] = [{"unit": list(u), **dict(zip(("rows", "cols"), window(exported, x, k, u)))} for u in units]
+        found[name] = [{"unit": list(u), **dict(zip(("rows", "cols"), window(outputs, x, k, u)))} for u in units]
     return found
 
 
