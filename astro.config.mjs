@@ -6,11 +6,13 @@ import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import rehypeFocusableMath from './src/lib/content/rehype-focusable-math.mjs';
 import { CODE_THEMES } from './src/lib/content/code-themes.mjs';
+import { SECURITY } from './src/lib/security/csp.mjs';
 
 export default defineConfig({
   site: 'http://localhost:4321',
   trailingSlash: 'always',
   integrations: [mdx()],
+  security: SECURITY,
   markdown: {
     // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN); display
     // maths can be focused, so a formula too wide for the column can be scrolled by keyboard.

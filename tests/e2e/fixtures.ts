@@ -1,5 +1,6 @@
 /** Shared e2e fixtures: the chapters and their widgets, read from the content and the widget registry, and
- * a watch on every page for requests that leave localhost, script errors and a crashed GPU process. */
+ * a watch on every page for requests that leave localhost, script errors, Content-Security-Policy
+ * violations and a crashed GPU process. */
 import { test as base, expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Lang } from '../../src/i18n';
@@ -64,9 +65,15 @@ export function chaptersOf(kind: WidgetKind): (Chapter & { widget: ChapterWidget
  */
 const GPU_CRASH = /valid external Instance reference no longer exists|GPU process (crashed|exited|was lost|isn't usable)|GPU connection lost|device (was |is )?lost|DEVICE_LOST/i;
 
+/** Prefix of the console line by which a page reports a CSP violation (the init script below). */
+const CSP_MARK = '[csp-violation]';
+
 interface Watch {
   external: string[];
   errors: string[];
+  /** CSP violations the pages reported: directive, blocked resource and where. A test that provokes one on
+   * purpose takes it out of here. */
+  csp: string[];
   /** The first sign of a GPU process crash seen, if any. */
   gpuCrash: string | null;
   /** Forgets what an attempt left behind (before the one rerun after a GPU crash). */
@@ -77,10 +84,11 @@ export const test = base.extend<{ watch: Watch }>({
   watch: [
     async ({ context, baseURL }, use) => {
       const watch: Watch = {
-        external: [], errors: [], gpuCrash: null,
+        external: [], errors: [], csp: [], gpuCrash: null,
         reset() {
           watch.external = [];
           watch.errors = [];
+          watch.csp = [];
           watch.gpuCrash = null;
         },
       };
@@ -98,10 +106,19 @@ export const test = base.extend<{ watch: Watch }>({
         watch.errors.push(e.error().message);
         crashed(e.error().message);
       });
-      context.on('console', (m) => crashed(m.text()));
+      // Every document in the context reports what its policy blocked, before any of its own scripts run.
+      await context.addInitScript((mark) => {
+        self.addEventListener('securitypolicyviolation', (e) =>
+          console.error(`${mark} ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`));
+      }, CSP_MARK);
+      context.on('console', (m) => {
+        if (m.text().startsWith(CSP_MARK)) watch.csp.push(m.text().slice(CSP_MARK.length + 1));
+        crashed(m.text());
+      });
       await use(watch);
       expect(watch.external, 'requests that left localhost').toEqual([]);
       expect(watch.errors, 'uncaught page errors').toEqual([]);
+      expect(watch.csp, 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
   ],

@@ -97,6 +97,23 @@ test.describe('site', () => {
     await context.close();
   });
 
+  test('the Content-Security-Policy runs our scripts and refuses an injected inline one', async ({ page, watch }) => {
+    await page.goto(`/en/${CHAPTERS[0]!.slug}/${WASM}`);
+    const policy = (await page.locator('meta[http-equiv="content-security-policy"]').getAttribute('content'))!;
+    const scriptSrc = policy.split(';').find((d) => d.trim().startsWith('script-src '))!;
+    expect(scriptSrc).not.toContain("'unsafe-inline'");
+    expect(policy).toContain("default-src 'self'");
+    await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.injected = true';
+      document.head.append(s);
+    });
+    await expect.poll(() => watch.csp.length).toBe(1);
+    expect(await page.evaluate(() => 'injected' in window)).toBe(false);
+    expect(watch.csp[0]).toMatch(/^script-src-elem blocked inline/);
+    watch.csp = [];
+  });
+
   test('search finds chapter text in both languages', async ({ page }) => {
     // Words said only in the AlexNet chapter (checked first, so that a new chapter using one fails here, not
     // in the search). Search ranks pages by words, not phrases: 局部响应归一化 finds BERT first (归一化 is

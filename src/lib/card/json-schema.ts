@@ -1,4 +1,4 @@
-import { z } from 'astro/zod';
+import { z } from '../zod';
 import { cardSchema } from './schema.ts';
 
 /** The card schema as JSON Schema text (draft 2020-12). Refinements across fields (hashes listed in

@@ -7,7 +7,7 @@
  * beside this file; training/common validates every card against that file before writing it, and a unit
  * test fails when the two drift apart.
  */
-import { z } from 'astro/zod';
+import { z } from '../zod';
 
 const bilingual = z
   .object({ en: z.string().min(1), zh: z.string().min(1) })

@@ -4,7 +4,7 @@
  * or WASM in the page, onnxruntime-node in the unit tests — must reproduce every stored value, the mean and
  * the absolute maximum within TOLERANCE. Pure functions, so Node and the browser share them.
  */
-import { z } from 'astro/zod';
+import { z } from '../zod';
 import { DTYPES } from '../card';
 import { decodeBase64 } from '../input/samples';
 
