@@ -5,10 +5,15 @@
  * PyTorch's golden tensors. The texts of failures, notices and uploads are checked in both languages on
  * WASM, which needs no WebGPU session.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { CHAPTERS, GPU_LANG, LANGS, expect, rerunAfterGpuCrash, test } from './fixtures';
 import { chooseProvider, goldenCases, openWidget, squarePng, verify, widget } from './widget-helpers';
 import { t, type Lang } from '../../src/i18n';
+import { MAX_MEGAPIXELS } from '../../src/lib/input/image-file';
+
+/** Images written by Pillow (make.py there). */
+const IMAGES = 'tests/fixtures/images';
 
 /** Opens the chapter without waiting for the widget to succeed (it is expected to fail). */
 async function visit(page: Page, lang: Lang, slug: string, kind: string) {
@@ -130,7 +135,7 @@ for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
         await expect(part(page, 'unverified')).toHaveText(t(lang, 'widget.hashSkipped'));
       });
 
-      if (takesImage) test(`${lang}: an upload that is not an image says so, and a real image runs`, async ({ page }) => {
+      if (takesImage) test(`${lang}: an upload that is not an image, an SVG, a 50-megapixel photo and a damaged PNG each say so, and a real image runs`, async ({ page }) => {
         await openWidget(page, lang, chapter.slug, { provider: 'wasm', kind: info.kind });
         await expect(part(page, 'unverified')).toBeHidden();
         const file = part(page, 'file');
@@ -139,6 +144,15 @@ for (const chapter of CHAPTERS) for (const info of chapter.widgets) {
         await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
         await expect(error(page)).toHaveText(t(lang, 'error.notImage'));
         await expect(root(page)).toHaveAttribute('data-state', 'error');
+        await file.setInputFiles({ name: 'drawing.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>') });
+        await expect(error(page)).toHaveText(t(lang, 'error.svgImage'));
+        // 8000 × 6250 pixels in 6 KB: refused from its header, before the browser decodes it.
+        await file.setInputFiles(`${IMAGES}/fifty-megapixels.png`);
+        await expect(error(page)).toHaveText(t(lang, 'error.imageTooLarge', { width: 8000, height: 6250, megapixels: '50.0', max: MAX_MEGAPIXELS }));
+        // A real PNG header, then garbage: an image, damaged.
+        const png = readFileSync(`${IMAGES}/rgb.png`);
+        await file.setInputFiles({ name: 'damaged.png', mimeType: 'image/png', buffer: Buffer.concat([png.subarray(0, 33), Buffer.alloc(64, 7)]) });
+        await expect(error(page)).toHaveText(t(lang, 'error.imageDecode', { format: 'PNG' }));
         await file.setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await squarePng(page) });
         await expect(error(page)).toBeHidden();
         await expect(root(page)).toHaveAttribute('data-state', 'ready'); // only a run gets it out of 'error'
