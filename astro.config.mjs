@@ -8,8 +8,13 @@ import rehypeFocusableMath from './src/lib/content/rehype-focusable-math.mjs';
 import { CODE_THEMES } from './src/lib/content/code-themes.mjs';
 import { SECURITY } from './src/lib/security/csp.mjs';
 
+// The deployed origin, for absolute URLs (hreflang alternates); the deploy workflow sets SITE_URL. Links in
+// the pages start at "/", so the site must be served from the root of its origin.
+const site = process.env.SITE_URL || 'http://localhost:4321';
+if (new URL(site).pathname !== '/') throw new Error(`SITE_URL ${site}: the site must be served from the root of an origin, not under a path`);
+
 export default defineConfig({
-  site: 'http://localhost:4321',
+  site,
   trailingSlash: 'always',
   integrations: [mdx()],
   security: SECURITY,

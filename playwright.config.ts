@@ -16,6 +16,9 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: 'http://localhost:4322',
+    // The site's service worker would answer requests from its cache, out of sight of page.route (cut-off
+    // downloads, failures on purpose) and of a fresh page's first download. offline.spec.ts turns it on.
+    serviceWorkers: 'block',
     launchOptions: {
       executablePath,
       args: [

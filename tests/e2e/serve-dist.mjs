@@ -1,11 +1,12 @@
-// A minimal static server for the built site (dist/), used by the browser tests so that they do not
-// depend on, or collide with, an `astro preview` the contributor may already be running.
+// A minimal static server for the built site (dist/, or the folder given after the port), used by the
+// browser tests so that they do not depend on, or collide with, an `astro preview` the contributor may
+// already be running. The offline test serves a copy of dist/ that it changes to stage a new deploy.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 
-const root = join(process.cwd(), 'dist');
 const port = Number(process.argv[2] ?? 4322);
+const root = resolve(process.argv[3] ?? 'dist');
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm',
