@@ -41,6 +41,7 @@ export const en = {
   'widget.loadingModel': 'Downloading the model…',
   'widget.warming': 'Preparing the model (the first run compiles GPU shaders)…',
   'widget.running': 'Running…',
+  'widget.textCut': 'The text was cut to its first {max} characters, as many as this box takes.',
   'widget.ready': 'Ran on {provider} in {ms} ms.',
   'widget.provider': 'Backend',
   'widget.provider.auto': 'Automatic',

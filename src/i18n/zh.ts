@@ -43,6 +43,7 @@ export const zh: Record<UiKey, string> = {
   'widget.loadingModel': '正在下载模型……',
   'widget.warming': '正在准备模型（首次运行需要编译 GPU 着色器）……',
   'widget.running': '运行中……',
+  'widget.textCut': '文本已截断为前 {max} 个字符，这是此输入框能容纳的上限。',
   'widget.ready': '在 {provider} 上运行，用时 {ms} 毫秒。',
   'widget.provider': '后端',
   'widget.provider.auto': '自动',

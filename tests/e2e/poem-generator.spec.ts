@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { GPU_LANG, LANGS, VIEW_LANG, chaptersOf, expect, rerunAfterGpuCrash, test } from './fixtures';
-import { chooseProvider, expectMapsShow, goldenCases, goldenValues, openWidget, widget } from './widget-helpers';
+import { chooseProvider, expectLongTextCut, expectMapsShow, goldenCases, goldenValues, openWidget, widget } from './widget-helpers';
 import { t, type Lang } from '../../src/i18n';
 import { softmax, topK } from '../../src/lib/text/mlm';
 import { poemLayout } from '../../src/components/widgets/poem-card';
@@ -199,7 +199,7 @@ for (const chapter of chaptersOf('poem-generator')) {
     });
 
     for (const lang of LANGS) {
-      test(`${lang}: a character outside the vocabulary is read as <unk>; a start too long is refused; fits 360 px`, async ({ page }) => {
+      test(`${lang}: a character outside the vocabulary is read as <unk>; a start too long is refused, ten thousand pasted characters are cut with a notice; fits 360 px`, async ({ page }) => {
         await page.setViewportSize({ width: 360, height: 800 });
         await openPoem(page, lang, chapter.slug);
         const odd = '☃';
@@ -218,7 +218,7 @@ for (const chapter of chaptersOf('poem-generator')) {
         await expect(part(page, 'text')).toHaveAttribute('aria-invalid', 'true');
         await afterGeneration(page, () => part(page, 'prompts').locator('button[data-prompt="0"]').click());
         await expect(part(page, 'error')).toBeHidden();
-        await expect(part(page, 'unknown')).toBeHidden();
+        await expect(part(page, 'unknown')).toBeHidden();        await expectLongTextCut(page, lang, 'poem-generator');
       });
     }
   });

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { GPU_LANG, LANGS, VIEW_LANG, chaptersOf, expect, rerunAfterGpuCrash, test } from './fixtures';
-import { chooseProvider, expectBars, goldenCases, goldenValues, openWidget, widget } from './widget-helpers';
+import { chooseProvider, expectBars, expectLongTextCut, goldenCases, goldenValues, openWidget, widget } from './widget-helpers';
 import { t, type Lang } from '../../src/i18n';
 import { softmax } from '../../src/lib/generate/seq2seq';
 import { parseVocabulary } from '../../src/lib/input/tokens';
@@ -260,7 +260,7 @@ for (const chapter of chaptersOf('translator')) {
         await expect(page.locator('[data-part="from"] input[value="zh"]')).toBeChecked();
       });
 
-      test(`${lang}: text the model cannot read says what is wrong, and nothing runs`, async ({ page }) => {
+      test(`${lang}: text the model cannot read says what is wrong, and nothing runs; ten thousand pasted characters are cut with a notice`, async ({ page }) => {
         await openWidget(page, lang, chapter.slug, { provider: 'wasm' });
         const before = await part(page, 'translation').textContent();
         const error = part(page, 'error');
@@ -284,6 +284,7 @@ for (const chapter of chaptersOf('translator')) {
         await expect(error).toBeHidden();
         await expect(part(page, 'translation')).toHaveText(samples.examples[1]!.zh);
         await expect(part(page, 'text')).not.toHaveAttribute('aria-invalid', 'true');
+        await expectLongTextCut(page, lang, 'translator');
       });
     }
   });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
-import type { Lang } from '../../src/i18n';
+import { t, type Lang } from '../../src/i18n';
 import { lut, type ColormapName } from '../../src/lib/viz/colormap';
 import { decodeFloat16, parseGolden, type GoldenCase } from '../../src/lib/verify/golden';
 
@@ -260,4 +260,17 @@ export async function expectFieldsOutlined(root: Locator, units: MeasuredField[]
     expect(Math.abs(drawn.y - (img.y + m.rows[0] * (img.height / height!))), 'top edge').toBeLessThan(px);
     expect(Math.abs(drawn.width - (m.cols[1] - m.cols[0]) * px), 'width').toBeLessThan(px);
   }
+}
+
+/** Pastes ten thousand characters into a widget's one-line text box: the box keeps the first
+ * `data-max-chars` of them, and a notice says the text was cut. */
+export async function expectLongTextCut(page: Page, lang: Lang, kind: string) {
+  const root = widget(page, kind);
+  const box = root.locator('[data-part="text"]');
+  const max = Number(await box.getAttribute('data-max-chars'));
+  expect(max).toBeGreaterThan(0);
+  const pasted = (lang === 'zh' ? '春眠不觉晓处处闻啼鸟' : 'one hundred ').repeat(1000).slice(0, 10_000);
+  await box.fill(pasted);
+  expect(await box.inputValue()).toBe(pasted.slice(0, max));
+  await expect(root.locator('[data-part="cut"]')).toHaveText(t(lang, 'widget.textCut', { max: max.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en') }));
 }

@@ -1,8 +1,11 @@
 /**
  * An input read from a one-line text box in a form (the translator's number, the poem model's start): Enter
  * or a button submits it, a text the model cannot take shows its error and marks the box invalid, and Step
- * and Play ask `takeChanged` first, so that a newly typed text is read before anything runs.
+ * and Play ask `takeChanged` first, so that a newly typed text is read before anything runs. The box keeps
+ * at most its `data-max-chars` characters: a longer paste is cut there and a notice says so (a `maxlength`
+ * would cut it without a word).
  */
+import { t } from '../../../i18n';
 import type { Feeds, InputContext, InputSource } from './model-widget';
 
 export abstract class TextBoxInput implements InputSource {
@@ -12,6 +15,15 @@ export abstract class TextBoxInput implements InputSource {
 
   constructor(protected readonly ctx: InputContext) {
     this.box = ctx.find<HTMLInputElement>('text');
+    const max = Number(this.box.dataset.maxChars);
+    const notice = ctx.find('cut');
+    this.box.addEventListener('input', () => {
+      const chars = [...this.box.value]; // code points: a cut never splits a surrogate pair
+      notice.hidden = chars.length <= max;
+      if (notice.hidden) return;
+      this.box.value = chars.slice(0, max).join('');
+      notice.textContent = t(ctx.lang, 'widget.textCut', { max: max.toLocaleString(ctx.lang === 'zh' ? 'zh-CN' : 'en') });
+    });
     ctx.find<HTMLFormElement>('form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();
