@@ -10,13 +10,16 @@ steps (upsample x2, concatenate the encoder map of the same size, two 3x3 conv-R
 conv. What is changed: batch norm after every conv and "same" padding (so no cropping), bilinear
 upsampling instead of up-convolution, channel widths 16-128 instead of 64-1024, and 96x96 grey scenes
 of 11 classes (background + 10 garments) instead of 572x572 microscope tiles of cells and border.
-Scenes are made by common/scenes.py: training scenes only from the training split's garments, the
-held-out scenes only from the test split's.
+Scenes are made by common/scenes.py: training scenes from the training split's garments less a validation
+slice, validation scenes from that slice only, held-out scenes only from the test split's. The script logs
+and chooses its checkpoint on the validation scenes and scores the held-out scenes once, at the end.
 """
+import copy
 import os
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -34,7 +37,9 @@ from common.ship import Graph, Input, Output, arguments, ship  # noqa: E402
 # ---- config: every default here produced the shipped models --------------------------------------------
 SEED = 1234
 TRAIN_SCENES = 24000
-HELD_OUT = 1000          # scenes from test-split garments, for the metrics
+VAL_GARMENTS = 6000      # training-split garments kept out of the training scenes for validation
+VAL_SCENES = 500         # scenes from those garments: logged every epoch, they choose the checkpoint
+HELD_OUT = 1000          # scenes from test-split garments, scored once after training, for the metrics
 EPOCHS = 5
 BATCH = 32
 LR = 3e-3                # peak of the one-cycle schedule
@@ -153,11 +158,16 @@ def outputs(net):
               for level in (4, 3, 2, 1) for p in parts]]
 
 
-def scene_set(split, seed, n):
-    """n scenes made only of the garments of `split` ('train' or 't10k'): the uint8 (images, label maps)
-    and the same as tensors (x in [0, 1], class ids). Training and held-out sets use different splits and
-    seeds, so no garment is in both."""
+def scene_set(split, seed, n, part=None):
+    """n scenes made only of the garments of `split` ('train' or 't10k'), or of its 'fit' or 'val' part:
+    the uint8 (images, label maps) and the same as tensors (x in [0, 1], class ids). The three sets use
+    disjoint garments and their own seeds."""
     items, labels = fashion_mnist(split)
+    if part:
+        # A fixed permutation of its own, so the slice does not depend on the torch generator's state.
+        order = torch.from_numpy(np.random.default_rng(SEED).permutation(len(items)))
+        chosen = order[:VAL_GARMENTS] if part == "val" else order[VAL_GARMENTS:]
+        items, labels = items[chosen], labels[chosen]
     images, maps = make_scenes(seed, n, items.numpy(), labels.numpy())
     return (images, maps), (torch.from_numpy(images).float().div(255).unsqueeze(1), torch.from_numpy(maps).long())
 
@@ -183,12 +193,13 @@ def scene_iou(pred, truth):
     return sum(ious) / len(ious)
 
 
-def train(net, data, held, epochs, max_steps=None, log=print):
-    """AdamW with a one-cycle schedule on per-pixel cross-entropy; held-out mIoU logged every epoch."""
+def train(net, data, val, epochs, max_steps=None, log=print):
+    """AdamW with a one-cycle schedule on per-pixel cross-entropy. The validation mIoU is logged every
+    epoch and the weights of the best epoch are kept: the net ends holding them."""
     x, y = data
     total = max_steps or epochs * ((len(x) + BATCH - 1) // BATCH)
     update = one_cycle(net, LR, WEIGHT_DECAY, total)
-    history, step, start = [], 0, time.time()
+    history, step, start, best = [], 0, time.time(), None
     for epoch in range(epochs):
         net.train()
         loss_sum = seen = 0
@@ -201,14 +212,17 @@ def train(net, data, held, epochs, max_steps=None, log=print):
             step += 1
             loss_sum += loss.item() * len(idx)
             seen += len(idx)
-        m = segmentation_metrics(net, *held)
-        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "held_out_mean_iou": m["mean_iou"],
-               "held_out_pixel_accuracy": m["pixel_accuracy"], "seconds": round(time.time() - start, 1)}
+        m = segmentation_metrics(net, *val)
+        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "val_mean_iou": m["mean_iou"],
+               "val_pixel_accuracy": m["pixel_accuracy"], "seconds": round(time.time() - start, 1)}
         history.append(row)
         log(format_row(row))
+        if best is None or m["mean_iou"] > best[0]:
+            best = (m["mean_iou"], epoch + 1, copy.deepcopy(net.state_dict()))
         if step == total:
             break
-    return history, time.time() - start
+    net.load_state_dict(best[2])
+    return history, best[1], time.time() - start
 
 
 @torch.no_grad()
@@ -243,7 +257,7 @@ def main():
     out = args.out or os.path.join(HERE, "..", "public", "models", args.model)
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count() or 1)))
     set_seed(SEED)
-    n_train, n_held = (256, 64) if args.smoke else (TRAIN_SCENES, HELD_OUT)
+    n_train, n_val, n_held = (256, 32, 64) if args.smoke else (TRAIN_SCENES, VAL_SCENES, HELD_OUT)
     held_u8, held = scene_set("t10k", SEED + 1, n_held)
     net = UNet(skip=skip)
     exported = Exported(net)
@@ -256,16 +270,18 @@ def main():
         if args.export_only:
             saved = torch.load(ckpt)
             net.load_state_dict(saved["state"])
-            history, seconds = saved["history"], saved["seconds"]
+            history, chosen, seconds = saved["history"], saved["chosen_epoch"], saved["seconds"]
         else:
-            # The training scenes are only made when training: an export needs just the held-out ones.
-            _, data = scene_set("train", SEED, n_train)
-            history, seconds = train(net, data, held, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
+            # The training and validation scenes are only made when training: an export needs just the held-out ones.
+            _, data = scene_set("train", SEED, n_train, part="fit")
+            _, val = scene_set("train", SEED + 2, n_val, part="val")
+            history, chosen, seconds = train(net, data, val, epochs=1 if args.smoke else EPOCHS, max_steps=4 if args.smoke else None)
             os.makedirs(CHECKPOINTS, exist_ok=True)
-            torch.save({"state": net.state_dict(), "history": history, "seconds": seconds}, ckpt)
+            torch.save({"state": net.state_dict(), "history": history, "chosen_epoch": chosen, "seconds": seconds}, ckpt)
         training = {"script": "training/unet.py", "skip": skip, "widths": list(WIDTHS), "epochs": len(history),
                     "batch_size": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "optimizer": "AdamW, one-cycle schedule",
-                    "loss": "per-pixel cross-entropy", "train_scenes": n_train, "seconds": round(seconds, 1),
+                    "loss": "per-pixel cross-entropy", "train_scenes": n_train, "val_scenes": n_val,
+                    "val_garments": VAL_GARMENTS, "chosen_epoch": chosen, "seconds": round(seconds, 1),
                     "seed": SEED, "smoke": args.smoke, "history": history}
     m = segmentation_metrics(net, *held)
     print(f"{args.model}: mean IoU {m['mean_iou']:.4f}, pixel accuracy {m['pixel_accuracy']:.4f} on {len(held[0])} held-out scenes")
@@ -288,8 +304,9 @@ def main():
         "class_iou": [round(v, 4) for v in m["iou"]],
         "scene": RECIPE,
         "samples": samples,
-        "data": {**FASHION_SOURCE, "scenes": f"{training['train_scenes']} training scenes from training-split garments; "
-                 f"{len(held[0])} held-out scenes from test-split garments (common/scenes.py)"},
+        "data": {**FASHION_SOURCE, "scenes": f"{training['train_scenes']} training scenes from training-split garments "
+                 f"less {training['val_garments']}; {training['val_scenes']} validation scenes, which choose the epoch, from those "
+                 f"{training['val_garments']}; {len(held[0])} held-out scenes from test-split garments, scored once (common/scenes.py)"},
         "training": training,
         **({"created": created} if created else {}),
     }, [Graph("model", exported, [Input("image", held[0][:1], "image", preprocess=preprocess)], outputs(net), cases)],
