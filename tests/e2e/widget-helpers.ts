@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
-import { t, type Lang } from '../../src/i18n';
+import { HTML_LANG, t, type Lang } from '../../src/i18n';
 import { lut, type ColormapName } from '../../src/lib/viz/colormap';
 import { decodeFloat16, parseGolden, type GoldenCase } from '../../src/lib/verify/golden';
 
@@ -272,5 +272,5 @@ export async function expectLongTextCut(page: Page, lang: Lang, kind: string) {
   const pasted = (lang === 'zh' ? '春眠不觉晓处处闻啼鸟' : 'one hundred ').repeat(1000).slice(0, 10_000);
   await box.fill(pasted);
   expect(await box.inputValue()).toBe(pasted.slice(0, max));
-  await expect(root.locator('[data-part="cut"]')).toHaveText(t(lang, 'widget.textCut', { max: max.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en') }));
+  await expect(root.locator('[data-part="cut"]')).toHaveText(t(lang, 'widget.textCut', { max: max.toLocaleString(HTML_LANG[lang]) }));
 }

@@ -5,7 +5,7 @@
  * at most its `data-max-chars` characters: a longer paste is cut there and a notice says so (a `maxlength`
  * would cut it without a word).
  */
-import { t } from '../../../i18n';
+import { HTML_LANG, t } from '../../../i18n';
 import type { Feeds, InputContext, InputSource } from './model-widget';
 
 export abstract class TextBoxInput implements InputSource {
@@ -22,7 +22,7 @@ export abstract class TextBoxInput implements InputSource {
       notice.hidden = chars.length <= max;
       if (notice.hidden) return;
       this.box.value = chars.slice(0, max).join('');
-      notice.textContent = t(ctx.lang, 'widget.textCut', { max: max.toLocaleString(ctx.lang === 'zh' ? 'zh-CN' : 'en') });
+      notice.textContent = t(ctx.lang, 'widget.textCut', { max: max.toLocaleString(HTML_LANG[ctx.lang]) });
     });
     ctx.find<HTMLFormElement>('form').addEventListener('submit', (e) => {
       e.preventDefault();
