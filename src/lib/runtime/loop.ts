@@ -36,13 +36,23 @@ export function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+let pausedMs = 0;
+
+/** Milliseconds spent in `pause` on this page so far: a widget's time to a result, less these, is its own
+ * work (what `npm run bench` compares with the time in session.run). */
+export function pausedSoFar(): number {
+  return pausedMs;
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts: the pace of a widget's Play, which a Stop cuts
  * short (the loop then ends as stopped). */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  const start = performance.now();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
+      pausedMs += performance.now() - start;
       resolve();
     };
     const timer = setTimeout(done, ms);

@@ -2,7 +2,8 @@
  * The only module that runs onnxruntime-web (ort-build.mjs picks and imports the build). It owns
  * `ort.env`, chooses the execution provider and falls back to WASM, keeps one session per model file,
  * provider and profiling flag (shared by every widget that holds it, released when the last one lets go),
- * checks feeds against the card, and runs one inference at a time.
+ * checks feeds against the card, and runs one inference at a time. It also times sessions of their own for
+ * the benchmarks (timeModel).
  *
  * Not built: keeping outputs on the GPU between the runs of a loop (preferredOutputLocation). No loop
  * model exists yet to measure whether it pays, and SwiftShader timings say nothing about real GPU copies.
@@ -367,11 +368,22 @@ async function moveToWasm(state: Held, gpu: Entry): Promise<void> {
   await drop(gpu);
 }
 
+let runsInFlight = 0;
+let peakRunsInFlight = 0;
+
+/** Sessions open in this page (widgets' shared ones) and the most session runs ever in flight at once,
+ * which the queue keeps at 1: the widgets show both, so that a test of rapid clicks can see that none
+ * overlapped and no session was left behind. */
+export function runtimeStats(): { sessions: number; peakRuns: number } {
+  return { sessions: sessions.size, peakRuns: peakRunsInFlight };
+}
+
 async function runSession(ort: Ort, entry: Entry, feeds: Record<string, Feed>, fetches: string[], signal?: AbortSignal): Promise<RunResult> {
   throwIfAborted(signal);
   const session = await entry.session;
   const tensors: Record<string, OrtModule.Tensor> = {};
   for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.dtype, feed.data, feed.dims);
+  peakRunsInFlight = Math.max(peakRunsInFlight, ++runsInFlight);
   const start = performance.now();
   try {
     const results = await session.run(tensors, fetches);
@@ -385,7 +397,71 @@ async function runSession(ort: Ort, entry: Entry, feeds: Record<string, Feed>, f
     }
     return { outputs, provider: entry.provider, ms: performance.now() - start };
   } finally {
+    runsInFlight -= 1;
     for (const tensor of Object.values(tensors)) tensor.dispose();
+  }
+}
+
+export interface Timing {
+  /** Milliseconds to create the session from the downloaded model (the download not included). */
+  createMs: number;
+  /** The first run after creation: WebGPU compiles its shaders here. */
+  firstMs: number;
+  /** Each warm run after the first, in order. */
+  warmMs: number[];
+  /** What the first run computed, for a check against PyTorch. */
+  outputs: Record<string, Tensor>;
+}
+
+export interface TimeOptions {
+  card: ModelCard;
+  graph: string;
+  provider: Provider;
+  feeds: Record<string, Feed>;
+  fetches: string[];
+  /** Warm runs after the first. */
+  runs: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, part: LoadPart | 'runs') => void;
+}
+
+/** Times a session of its own (never one a widget holds, so that creation is really timed) on exactly
+ * `provider`: creation, the first run, then `runs` warm runs, each through the same path as a widget's run
+ * (tensors in, fetched outputs read back as float32). For the device benchmark and `npm run bench`. */
+export async function timeModel(opts: TimeOptions): Promise<Timing> {
+  const { card, graph: name, provider, feeds, fetches, runs, signal, onProgress } = opts;
+  const graph = graphOf(card, name);
+  checkFeeds(graph, feeds);
+  checkFetches(graph, fetches);
+  const url = modelFileUrl(card, graph.file);
+  const [ort, { bytes }] = await Promise.all([
+    loadRuntime(false, onProgress && ((f) => onProgress(f, 'runtime')), signal),
+    join(modelJobs, url, (progress) => fetchCardFile(card, graph.file, { onProgress: progress }), onProgress && ((f) => onProgress(f, 'model')), signal),
+  ]);
+  if (provider === 'webgpu' && !(await hasWebGpu())) throw new WidgetError('error.webgpuUnavailable');
+  throwIfAborted(signal);
+  let createMs = 0;
+  const session = serialised(async () => {
+    const start = performance.now();
+    const created = await createSession(ort, bytes, provider, false);
+    createMs = performance.now() - start;
+    return created;
+  });
+  const entry: Entry = { key: `${url}|${provider}|timing`, provider, refs: 1, session };
+  try {
+    await session;
+    const once = () => serialised(() => runSession(ort, entry, feeds, fetches, signal));
+    const first = await once();
+    const warmMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      onProgress?.(i / runs, 'runs');
+      warmMs.push((await once()).ms);
+    }
+    return { createMs, firstMs: first.ms, warmMs, outputs: first.outputs };
+  } catch (err) {
+    throw isAbort(err) ? err : asWidgetError(err);
+  } finally {
+    await serialised(async () => (await session.catch(() => null))?.release());
   }
 }
 

@@ -8,7 +8,7 @@
 import { t, type Lang, type UiKey } from '../../../i18n';
 import { graphOf, parseCard, type ModelCard } from '../../../lib/card';
 import {
-  RETRYABLE, WidgetError, asWidgetError, endProfile, fetchCardJson, isAbort, openModel, release, run,
+  RETRYABLE, WidgetError, asWidgetError, endProfile, fetchCardJson, isAbort, openModel, pausedSoFar, release, run, runtimeStats,
   type Fallback, type Feed, type ModelHandle, type ProfileSummary, type ProviderChoice,
 } from '../../../lib/runtime';
 import { verifyModel, type VerifyRow } from '../../../lib/verify';
@@ -166,8 +166,9 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
   }
 
   /** Runs the current input again and redraws (after a new input or a changed view); waits for a running
-   * job, or stops a running loop, whose result the change makes moot. */
-  protected refresh(): void {
+   * job, or stops a running loop, whose result the change makes moot. Public for `npm run bench`, which
+   * times the same input again and again whatever the widget's controls. */
+  refresh(): void {
     if (!this.started) return this.start(); // loading ends with a run of the current input
     void this.queue.submit('draw', (s) => this.job(s, () => this.redraw()), { preempt: this.looping });
   }
@@ -237,8 +238,16 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
     this.dataset.state = 'running' satisfies State;
     this.say('widget.running');
     this.clearError();
+    const start = performance.now();
+    const paused = pausedSoFar();
     const ms = await this.draw(this.feeds);
+    // End to end (the feeds, the runs, the drawing; not the pauses that pace a Play) beside the time inside
+    // session.run: `npm run bench` reads both, and their ratio is what the widget adds.
+    this.dataset.totalMs = (performance.now() - start - (pausedSoFar() - paused)).toFixed(2);
     this.dataset.ms = ms.toFixed(2);
+    const { sessions, peakRuns } = runtimeStats();
+    this.dataset.sessions = String(sessions);
+    this.dataset.peakRuns = String(peakRuns);
     this.showProvider(); // a failed WebGPU run may have moved a model to WASM
     if (this.stopRequested) this.stopped();
     else this.say('widget.ready', { provider: this.providerName(), ms: ms.toFixed(1) });
