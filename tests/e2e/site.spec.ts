@@ -76,7 +76,7 @@ test.describe('site', () => {
     test(`${lang}: fits a 375 px phone without sideways scrolling`, async ({ browser }) => {
       const context = await browser.newContext({ viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true });
       const page = await context.newPage();
-      for (const path of [`/${lang}/`, ...CHAPTERS.map((c) => `/${lang}/${c.slug}/${WASM}`)]) {
+      for (const path of [`/${lang}/`, `/${lang}/device/`, ...CHAPTERS.map((c) => `/${lang}/${c.slug}/${WASM}`)]) {
         await page.goto(path);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, path).toBeLessThanOrEqual(0);
