@@ -21,7 +21,7 @@ export default defineConfig({
   markdown: {
     // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN); display
     // maths can be focused, so a formula too wide for the column can be scrolled by keyboard.
-    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex, rehypeFocusableMath] }),
+    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [[rehypeKatex, { output: 'mathml' }], rehypeFocusableMath] }),
     // Both themes are emitted as CSS variables; src/styles/global.css picks one by the page's theme.
     shikiConfig: { themes: CODE_THEMES, defaultColor: false },
   },

@@ -8,9 +8,8 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TEMPLATE = fileURLToPath(new URL('./sw-template.js', import.meta.url));
-// Browsers that run this site read woff2; KaTeX's .woff and .ttf copies are never fetched. Host files
-// (_headers) and the worker itself are not content.
-const SKIP = /\.(woff|ttf)$|^(sw\.js|_headers)$/;
+// Host files (_headers) and the worker itself are not content.
+const SKIP = /^(sw\.js|_headers)$/;
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
