@@ -44,6 +44,8 @@ export function thumbButton(img: Grey, label: string, title = label): HTMLButton
 export abstract class GreyInput implements InputSource {
   /** The grey image the model receives now. */
   current: Grey | null = null;
+  /** Counts inputs shown and uploads begun: an upload still decoding when another input came is stale. */
+  private shown = 0;
   protected readonly ctx: InputContext;
   protected readonly find: InputContext['find'];
   protected readonly card: ModelCard;
@@ -82,19 +84,24 @@ export abstract class GreyInput implements InputSource {
 
   /** Shows `img` as what the model sees and returns its feeds. */
   protected show(img: Grey): Feeds {
+    this.shown += 1;
     this.current = img;
     drawHeatmap(this.find(this.preview), img.data, 0, img.height, img.width, { min: 0, max: 1 }, 'grey');
     return imageFeeds(this.card, img);
   }
 
   private async useFile(file: File): Promise<void> {
+    // Decoding takes a while: an input shown meanwhile (a sample, a drawing, a later upload) makes this
+    // upload's image, or its error, stale.
+    const ticket = ++this.shown;
     try {
       const image = await readImageFile(file);
+      if (ticket !== this.shown) return;
       this.forget();
       this.press(null);
       this.ctx.onInput(this.show(this.fit(greyFromRgba(image.data, image.width, image.height))));
     } catch (err) {
-      this.ctx.onError(err);
+      if (ticket === this.shown) this.ctx.onError(err);
     }
   }
 }
