@@ -23,6 +23,7 @@ import './ts-hooks.mjs';
 
 const { feedsOf, parseGolden } = await import('../../src/lib/verify/golden.ts');
 const { WARM_RUNS, graphLabel, median } = await import('../../src/lib/bench/measure.ts');
+const { readCard, shippedModels } = await import('../../src/lib/content/read-card.ts');
 
 const PORT = 4323;
 const ORIGIN = `http://localhost:${PORT}`;
@@ -48,8 +49,7 @@ const table = (header, rows) => {
   for (const r of [header, ...rows]) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
 };
 
-const cards = readdirSync('public/models').filter((d) => existsSync(`public/models/${d}/card.json`)).sort()
-  .map((d) => JSON.parse(readFileSync(`public/models/${d}/card.json`, 'utf8')));
+const cards = await Promise.all(shippedModels().map(readCard));
 
 /** onnxruntime-node on each graph's first golden case: creation, first run, median of WARM_RUNS. */
 async function nativeTimes(card) {

@@ -3,16 +3,16 @@
  * outputs, shows the reference numbers of bench/results.json and copies its table as text; Stop ends a run
  * between two models. */
 import AxeBuilder from '@axe-core/playwright';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { t } from '../../src/i18n';
-import { parseCard } from '../../src/lib/card';
+import { graphLabel } from '../../src/lib/bench/measure';
+import { readCard, shippedModels } from '../../src/lib/content/read-card';
 
-const cards = readdirSync('public/models').filter((d) => existsSync(`public/models/${d}/card.json`))
-  .map((d) => parseCard(JSON.parse(readFileSync(`public/models/${d}/card.json`, 'utf8'))));
-// Every graph of every card, as tables name them: the slug, and the graph's name when there are several.
-const LABELS = cards.flatMap((c) => c.graphs.map((g) => (c.graphs.length > 1 ? `${c.slug}/${g.name}` : c.slug))).sort();
+const cards = await Promise.all(shippedModels().map(readCard));
+// Every graph of every card, as tables name them.
+const LABELS = cards.flatMap((c) => c.graphs.map((g) => graphLabel(c, g.name))).sort();
 const reference = existsSync('bench/results.json')
   ? (JSON.parse(readFileSync('bench/results.json', 'utf8')) as { graphs: { label: string; wasm?: { medianMs?: number } }[] }).graphs
   : [];

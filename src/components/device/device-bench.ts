@@ -71,8 +71,7 @@ class DeviceBench extends HTMLElement {
     const jobs = providers.flatMap((provider) => this.cards.map((card) => ({ provider, card })));
     try {
       for (const [k, { provider, card }] of jobs.entries()) {
-        const name = t(this.uiLang, provider === 'webgpu' ? 'widget.provider.webgpu' : 'widget.provider.wasm');
-        this.say(t(this.uiLang, 'device.progress', { model: card.slug, provider: name, n: k + 1, total: jobs.length }));
+        this.say(t(this.uiLang, 'device.progress', { model: card.slug, provider: this.providerName(provider), n: k + 1, total: jobs.length }));
         try {
           const results = await benchCard(card, provider, {
             runs, signal,

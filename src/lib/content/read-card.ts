@@ -1,5 +1,12 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseCard, type ModelCard } from '../card';
+
+/** Every shipped model's slug (a folder of public/models with a card), sorted: the device page, its e2e
+ * test and `npm run bench` all time this list. */
+export function shippedModels(): string[] {
+  return readdirSync('public/models').filter((slug) => existsSync(`public/models/${slug}/card.json`)).sort();
+}
 
 /** Reads and validates public/models/<slug>/card.json at build time; a bad card fails the build. */
 export async function readCard(slug: string): Promise<ModelCard> {
