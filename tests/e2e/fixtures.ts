@@ -4,7 +4,8 @@
 import { test as base, expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Lang } from '../../src/i18n';
-import { parseCard, type ModelCard } from '../../src/lib/card';
+import { type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { WIDGETS, isWidgetKind, type WidgetKind } from '../../src/components/widgets/registry';
 
 export const LANGS: Lang[] = ['zh', 'en'];

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { graphOf, outputsWithRole, parseCard } from '../../src/lib/card';
+import { graphOf, outputsWithRole } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { cardJsonSchema } from '../../src/lib/card/json-schema';
 import { loadModel, modelDirs } from './models';
 

@@ -15,7 +15,8 @@ import * as ort from 'onnxruntime-node';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { graphOf, parseCard, type ModelCard } from '../../src/lib/card';
+import { graphOf, type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { StoppedError } from '../../src/lib/runtime';
 import {
   ddimStep, ddpmStep, forwardSample, guide, parseSchedule, predictNoise, predictX0, sample, snr, timesteps,

@@ -1,7 +1,8 @@
 /** The shipped models, or only the one in MODEL_DIR (set by `npm run models` after a training run). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCard, type ModelCard } from '../../src/lib/card';
+import { type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 
 export interface ShippedModel {
   dir: string;

@@ -3,7 +3,8 @@
  * training/receptive_fixture.py), and the card schema's checks on them. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { graphOf, parseCard, type ModelCard } from '../../src/lib/card';
+import { graphOf, type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 
 interface Measured {
   unit: [number, number];

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { parseCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { Recurrence, drawToken, type RecurrentSpec, type RunStep } from '../../src/lib/generate/recurrent';
 import { mulberry32 } from '../../src/lib/input/noise';
 import type { Feed, Tensor } from '../../src/lib/runtime';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { parseCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 
 export const FIXTURES = 'tests/fixtures/onnx';
 export const fixtureCard = () => parseCard(JSON.parse(readFileSync(join(FIXTURES, 'card.json'), 'utf8')));

@@ -1,7 +1,8 @@
 /** The selective-copy widget's card reader and task arithmetic, on the shipped cards and samples. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCard, type ModelCard } from '../../src/lib/card';
+import { type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import {
   checkVocab, copyLayout, copyPair, nextToken, randomSequence, recalled, symbolPlaces,
 } from '../../src/components/widgets/selective-copy-card';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { parseCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { greedyDecode, type NextLogits } from '../../src/lib/generate/seq2seq';
 import { decode, parseVocabulary, sourceIds } from '../../src/lib/input/tokens';
 

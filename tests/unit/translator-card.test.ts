@@ -3,7 +3,8 @@
  * widget cannot show. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCard, type ModelCard } from '../../src/lib/card';
+import { type ModelCard } from '../../src/lib/card';
+import { parseCard } from '../../src/lib/card/parse';
 import { attentionAxes, attentionGroups, seq2seqOf, seq2seqProblems, tokensAlong } from '../../src/components/widgets/translator-card';
 
 const card = parseCard(JSON.parse(readFileSync('public/models/transformer/card.json', 'utf8')));

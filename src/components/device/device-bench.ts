@@ -5,7 +5,7 @@
  * changes the number of warm runs (the e2e test keeps it small).
  */
 import { t, HTML_LANG, type Lang } from '../../i18n';
-import { parseCard, type ModelCard } from '../../lib/card';
+import type { ModelCard } from '../../lib/card';
 import { WARM_RUNS, benchCard, graphLabel, webGpuAdapter, type BenchRow } from '../../lib/bench/measure';
 import type { Reference } from '../../lib/bench/reference';
 import { asWidgetError, hasWebGpu, isAbort, type Provider } from '../../lib/runtime';
@@ -23,7 +23,8 @@ class DeviceBench extends HTMLElement {
   connectedCallback(): void {
     if (this.cards.length) return;
     this.uiLang = this.dataset.lang === 'zh' ? 'zh' : 'en';
-    this.cards = (JSON.parse(this.el('cards').textContent ?? '[]') as unknown[]).map(parseCard);
+    // The build validated these cards (parseCard in readCard) before writing them into the page.
+    this.cards = JSON.parse(this.el('cards').textContent ?? '[]') as ModelCard[];
     this.reference = JSON.parse(this.el('reference').textContent ?? 'null') as Reference | null;
     this.el('run').addEventListener('click', () => void this.runAll());
     this.el('stop').addEventListener('click', () => this.controller?.abort());

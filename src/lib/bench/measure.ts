@@ -6,7 +6,6 @@
  */
 import type { ModelCard } from '../card';
 import { fetchCardJson, timeModel, type LoadPart, type Provider } from '../runtime';
-import { checkCase, feedsOf, parseGolden } from '../verify/golden';
 
 /** Warm runs timed after the first one; their median is the figure that counts. */
 export const WARM_RUNS = 20;
@@ -42,7 +41,11 @@ export async function benchCard(
   opts: { runs?: number; signal?: AbortSignal; onProgress?: (fraction: number, part: LoadPart | 'runs') => void } = {},
 ): Promise<BenchRow[]> {
   const runs = opts.runs ?? WARM_RUNS;
-  const { value } = await fetchCardJson<unknown>(card, card.samples.golden, { signal: opts.signal });
+  // Loaded when a run starts: golden files are checked with zod, which the page need not load to be read.
+  const [{ value }, { checkCase, feedsOf, parseGolden }] = await Promise.all([
+    fetchCardJson<unknown>(card, card.samples.golden, { signal: opts.signal }),
+    import('../verify/golden'),
+  ]);
   const golden = parseGolden(value);
   const rows: BenchRow[] = [];
   for (const graph of card.graphs) {

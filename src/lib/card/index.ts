@@ -1,15 +1,10 @@
-/** Reading model cards: validation with errors that name the field, and lookups widgets share. */
-import { cardSchema, type GraphSpec, type ModelCard, type OutputRole, type OutputSpec } from './schema';
+/** Model cards in the browser and in Node: the types, the closed lists and the lookups widgets share. No zod
+ * here, so widgets do not load it: cards are validated where they are read from disk (`parseCard` in
+ * ./parse, used when the site is built), and a page embeds the validated result. */
+import type { GraphSpec, ModelCard, OutputRole, OutputSpec } from './schema';
 
-export * from './schema';
-
-/** Validates parsed card JSON; throws an Error naming every bad field and what it must be. */
-export function parseCard(raw: unknown): ModelCard {
-  const result = cardSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `${i.path.join('.') || 'card'}: ${i.message}`);
-  throw new Error(lines.join('; '));
-}
+export type * from './schema';
+export * from './constants';
 
 /** The graph called `name`, or the model's only (first) graph. */
 export function graphOf(card: ModelCard, name?: string): GraphSpec {

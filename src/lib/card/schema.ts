@@ -8,6 +8,7 @@
  * test fails when the two drift apart.
  */
 import { z } from '../zod';
+import { DTYPES, OUTPUT_ROLES, SAMPLER_METHODS, SSM_QUANTITIES } from './constants';
 
 const bilingual = z
   .object({ en: z.string().min(1), zh: z.string().min(1) })
@@ -22,7 +23,6 @@ const dim = z.union([
 ]);
 const shape = z.array(dim).min(1).describe('Dimensions, outermost first');
 
-export const DTYPES = ['float32', 'int64', 'int32', 'bool'] as const;
 const dtype = z.enum(DTYPES).describe('Element type of the tensor, as the ONNX graph declares it');
 
 export const preprocessSchema = z
@@ -64,21 +64,6 @@ export const inputSchema = z.discriminatedUnion('kind', [
   }).describe('A tensor one run hands to the next: encoder memory, a noisy sample, a recurrent state'),
 ]);
 
-export const OUTPUT_ROLES = [
-  'probabilities', // class probabilities (softmax), classes on axis 1
-  'logits', // unnormalised scores, e.g. next-token logits
-  'feature_map', // (B, C, H, W) activations of a layer
-  'weights', // learned parameters shown as pictures (first-layer filters)
-  'mask', // a class id per pixel
-  'attention', // attention weights; `axes` names every dimension
-  'hidden_state', // per-token vectors of a sequence model
-  'block_ratios', // one number per residual block: |F(x)| / |x|
-  'state', // what one run hands to the next (encoder memory, x_{t-1}, a recurrent state)
-  'noise', // a diffusion model's estimate of the noise in its input x_t (same shape as x_t)
-  'ssm', // a selective state-space layer's step size Δ, input or output matrix B, C, or state h; `ssm` says which
-] as const;
-
-export const SSM_QUANTITIES = ['delta', 'B', 'C', 'h'] as const;
 
 export const outputSchema = z
   .object({
@@ -152,7 +137,6 @@ export const sceneRecipeSchema = z
   })
   .describe('How the synthetic segmentation scenes are composed');
 
-export const SAMPLER_METHODS = ['ddim', 'ddpm'] as const;
 const samplerMethod = z.enum(SAMPLER_METHODS).describe('"ddim": DDIM with eta 0, deterministic; "ddpm": ancestral sampling, fresh noise every step');
 const guidance = z.number().describe('Classifier-free guidance scale w in eps = eps_null + w (eps_class - eps_null): 1 is the class alone, 0 no class');
 

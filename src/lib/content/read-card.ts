@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseCard, type ModelCard } from '../card';
+import { type ModelCard } from '../card';
+import { parseCard } from '../card/parse';
 
 /** Every shipped model's slug (a folder of public/models with a card), sorted: the device page, its e2e
  * test and `npm run bench` all time this list. */
