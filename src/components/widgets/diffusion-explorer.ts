@@ -12,6 +12,7 @@ import { drawHeatmap, rangeOf, symmetric } from '../../lib/viz/heatmap';
 import { DiffusionInput } from './diffusion-input';
 import { denoiserFeeds, diffusionLayout, type DiffusionLayout } from './diffusion-card';
 import { ModelWidget, type Feeds, type InputContext } from './parts/model-widget';
+import { context2d } from '../../lib/viz/canvas';
 
 type Action = 'forward' | 'generate' | 'grid' | 'features';
 /** Thumbnails in the strip of frames: this many evenly spaced steps, the last one always among them. */
@@ -192,7 +193,7 @@ class DiffusionExplorer extends ModelWidget<DiffusionInput> {
     const gap = 4;
     canvas.width = Math.max(1, n * (size + gap) - gap);
     canvas.height = 2 * size + gap;
-    const ctx = canvas.getContext('2d');
+    const ctx = context2d(canvas);
     if (!ctx || !n) return;
     const scratch = document.createElement('canvas');
     const chosen = Array.from({ length: n }, (_, k) => steps[Math.round((k * (steps.length - 1)) / Math.max(1, n - 1))]!);

@@ -23,6 +23,8 @@ const TILE = 3;
 interface LastRun {
   image: GreyImage;
   outputs: Record<string, Tensor>;
+  /** Each layer's mean over its heads, made when first drawn: every choice of query redraws it. */
+  means: Float32Array[];
 }
 
 class VitExplorer extends ModelWidget<ImageInput> {
@@ -108,7 +110,7 @@ class VitExplorer extends ModelWidget<ImageInput> {
       if (i > 0) ms += run.ms;
       renderProbBars(this.el(`top5-${i}`), run.outputs[this.probsOf(i)]!.data, card.labels?.[this.uiLang] ?? []);
     }
-    this.last = { image, outputs: result.outputs };
+    this.last = { image, outputs: result.outputs, means: [] };
 
     drawPatchView(this.el('patch-grid'), image, { side: vit.side, scale: VIEW, numbers: true });
     drawPatchSequence(this.el('sequence'), patchify(image.data, this.grid), vit.patch, { scale: 4, perRow: vit.side + 1, first: 'CLS' });
@@ -141,8 +143,10 @@ class VitExplorer extends ModelWidget<ImageInput> {
   /** The query's weights over the patches in layer `layer`, for one head or their mean. */
   private weights(layer: number, head: string): Float32Array {
     const { heads, tokens } = this.vit;
-    const data = this.last!.outputs[this.vit.attention[layer]!.name]!.data;
-    return head === 'mean' ? queryRow(headMean(data, heads, tokens), tokens, this.query) : headRow(data, Number(head), tokens, this.query);
+    const last = this.last!;
+    const data = last.outputs[this.vit.attention[layer]!.name]!.data;
+    if (head !== 'mean') return headRow(data, Number(head), tokens, this.query);
+    return queryRow((last.means[layer] ??= headMean(data, heads, tokens)), tokens, this.query);
   }
 
   private queryName(): string {

@@ -1,4 +1,5 @@
 import { lut, lutIndex, type ColormapName } from './colormap';
+import { context2d } from './canvas';
 
 export interface Range {
   min: number;
@@ -35,7 +36,7 @@ export function drawHeatmap(
 ): void {
   canvas.width = width;
   canvas.height = height;
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   const image = ctx.createImageData(width, height);
   const table = lut(colormap);

@@ -1,6 +1,7 @@
 /** A class map drawn over its grey input: each class in its own colour, mixed with the image at a chosen
  * opacity, background left uncoloured. */
 import type { Grey } from '../input/preprocess';
+import { context2d } from './canvas';
 
 /** Tableau 10, a categorical palette whose colours stay distinct for most readers; class 0 (background)
  * has none. */
@@ -37,7 +38,7 @@ export function blendMask(image: Grey, classes: ArrayLike<number>, opacity: numb
 export function drawMaskOverlay(canvas: HTMLCanvasElement, image: Grey, classes: ArrayLike<number>, opacity: number): void {
   canvas.width = image.width;
   canvas.height = image.height;
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   const data = ctx.createImageData(image.width, image.height);
   data.data.set(blendMask(image, classes, opacity));

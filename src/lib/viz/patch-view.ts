@@ -7,6 +7,7 @@
  */
 import { lut, lutIndex, type ColormapName } from './colormap';
 import type { Range } from './heatmap';
+import { context2d } from './canvas';
 
 /** A grey image with values in [0, 1], row-major. */
 export interface GreyImage {
@@ -37,26 +38,39 @@ function css(table: Uint8ClampedArray, k: number, alpha = 1): string {
   return `rgba(${table[k]}, ${table[k + 1]}, ${table[k + 2]}, ${alpha})`;
 }
 
-/** Grey values in [0, 1] as an ImageData of `width` × `height` enlarged `scale` times: one pass over the
- * pixels instead of a fillRect (and a colour string) per pixel, which cost the ViT widget most of its time. */
-function greyImage(ctx: CanvasRenderingContext2D, values: ArrayLike<number>, width: number, height: number, scale: number): ImageData {
-  const image = ctx.createImageData(width * scale, height * scale);
-  const out = image.data;
+// The enlarged pixels of each image at each scale, made once: a ViT run draws the same image into some thirty
+// views (one per head and layer), and making them took most of its drawing time. Images are not changed in
+// place once drawn (an input source makes a new one for each input), so the array itself is the key.
+const enlarged = new WeakMap<ArrayLike<number>, Map<number, ImageData>>();
+// A pixel as one 32-bit word, in the machine's byte order: v · GREY + OPAQUE has R = G = B = v, alpha 255.
+const word = (rgba: number[]) => new Uint32Array(new Uint8ClampedArray(rgba).buffer)[0]!;
+const GREY = word([1, 1, 1, 0]);
+const OPAQUE = word([0, 0, 0, 255]);
+
+/** Grey values in [0, 1] as an ImageData of `width` × `height` enlarged `scale` times: each value is turned
+ * into a pixel once, and each image row into a canvas row once, then copied down `scale` rows. */
+function greyImage(values: ArrayLike<number>, width: number, height: number, scale: number): ImageData {
+  let byScale = enlarged.get(values);
+  if (!byScale) enlarged.set(values, (byScale = new Map()));
+  const cached = byScale.get(scale);
+  if (cached) return cached;
+  const image = new ImageData(width * scale, height * scale);
+  const pixels = new Uint32Array(image.data.buffer);
   const stride = width * scale;
-  for (let y = 0; y < height * scale; y++) {
-    const row = Math.floor(y / scale) * width;
-    for (let x = 0; x < stride; x++) {
-      const v = Math.round(Math.max(0, Math.min(1, values[row + Math.floor(x / scale)]!)) * 255);
-      const k = (y * stride + x) * 4;
-      out[k] = out[k + 1] = out[k + 2] = v;
-      out[k + 3] = 255;
+  for (let y = 0; y < height; y++) {
+    const row = y * scale * stride;
+    for (let x = 0; x < width; x++) {
+      const v = Math.round(Math.max(0, Math.min(1, values[y * width + x]!)) * 255);
+      pixels.fill(v * GREY + OPAQUE, row + x * scale, row + (x + 1) * scale);
     }
+    for (let k = 1; k < scale; k++) pixels.copyWithin(row + k * stride, row, row + stride);
   }
+  byScale.set(scale, image);
   return image;
 }
 
 function drawGrey(ctx: CanvasRenderingContext2D, img: GreyImage, scale: number): void {
-  ctx.putImageData(greyImage(ctx, img.data, img.width, img.height, scale), 0, 0);
+  ctx.putImageData(greyImage(img.data, img.width, img.height, scale), 0, 0);
 }
 
 /** The image enlarged `scale` times, with per-patch colour, grid, numbers and outlines as asked. */
@@ -64,7 +78,7 @@ export function drawPatchView(canvas: HTMLCanvasElement, img: GreyImage, opts: P
   const { side, scale } = opts;
   canvas.width = img.width * scale;
   canvas.height = img.height * scale;
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   drawGrey(ctx, img, scale);
   const cell = (img.width / side) * scale;
@@ -129,7 +143,7 @@ export function drawPatchSequence(canvas: HTMLCanvasElement, patches: readonly A
   const rows = Math.ceil(count / opts.perRow);
   canvas.width = opts.perRow * (tile + gap);
   canvas.height = rows * (tile + gap + label);
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   ctx.font = '10px system-ui, sans-serif';
   ctx.textAlign = 'center';
@@ -142,7 +156,7 @@ export function drawPatchSequence(canvas: HTMLCanvasElement, patches: readonly A
       ctx.fillStyle = '#ff3d7f';
       ctx.fillRect(x, y, tile, tile);
     } else {
-      ctx.putImageData(greyImage(ctx, patches[k - 1]!, patch, patch, opts.scale), x, y);
+      ctx.putImageData(greyImage(patches[k - 1]!, patch, patch, opts.scale), x, y);
     }
     ctx.fillStyle = text;
     ctx.fillText(k === 0 ? opts.first : String(k), x + tile / 2, y + tile + 1);
@@ -160,7 +174,7 @@ export function drawTileGrid(canvas: HTMLCanvasElement, matrix: ArrayLike<number
   const tile = side * opts.cell;
   const gap = Math.max(2, Math.round(opts.cell / 2));
   canvas.width = canvas.height = side * tile + (side - 1) * gap;
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   const table = lut(opts.colormap);
   for (let r = 0; r < n; r++) {

@@ -9,6 +9,7 @@
  */
 import { lut, lutIndex, type ColormapName } from './colormap';
 import { rangeOf, type Range } from './heatmap';
+import { context2d } from './canvas';
 
 export interface SequenceHeatmapOptions {
   /** Row-major [step][channel], e.g. Δ (1, T, E) without the batch axis. */
@@ -165,7 +166,7 @@ const current = new WeakMap<HTMLElement, { opts: SequenceHeatmapOptions; means: 
 function paint(canvas: HTMLCanvasElement, pixels: Uint8ClampedArray, width: number, height: number): void {
   canvas.width = width;
   canvas.height = height;
-  const ctx = canvas.getContext('2d');
+  const ctx = context2d(canvas);
   if (!ctx) return;
   const image = ctx.createImageData(width, height);
   image.data.set(pixels);
