@@ -19,7 +19,7 @@ export default defineConfig({
   integrations: [mdx()],
   security: SECURITY,
   markdown: {
-    // Maths: $…$ and $$…$$ rendered to HTML by KaTeX at build time (CSS and fonts bundled, no CDN); display
+    // Maths: $…$ and $$…$$ rendered to MathML by KaTeX at build time (the browser typesets it: no fonts or CSS); display
     // maths can be focused, so a formula too wide for the column can be scrolled by keyboard.
     processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [[rehypeKatex, { output: 'mathml' }], rehypeFocusableMath] }),
     // Both themes are emitted as CSS variables; src/styles/global.css picks one by the page's theme.
