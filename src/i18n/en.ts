@@ -373,7 +373,7 @@ export const en = {
   'error.outputUnknown': 'The model has no output “{name}”; its outputs are {known}.',
   'device.nav': 'Your device',
   'device.title': 'Run on your device',
-  'device.intro': 'Every model of this site, run here on each backend your browser offers: how long the session takes to create, how long the first run takes (WebGPU compiles its shaders then), and the median of the warm runs after it. Each model runs an input PyTorch also ran, and its first answer is checked against PyTorch’s. Nothing is sent anywhere; copy the results as text to share them.',
+  'device.intro': 'Every model of this site, run here on each backend your browser offers: how long the session takes to create, how long the first run takes (WebGPU compiles its shaders then), and the median of the warm runs after it, once the model has run untimed for {seconds} s (WebAssembly gets faster while the browser optimises it). Each model runs an input PyTorch also ran, and its first answer is checked against PyTorch’s. Nothing is sent anywhere; copy the results as text to share them.',
   'device.adapter': 'WebGPU adapter: {adapter}',
   'device.adapterUnnamed': 'WebGPU adapter: the browser does not say which.',
   'device.noWebGpu': 'This browser offers no WebGPU, so only WebAssembly is measured.',

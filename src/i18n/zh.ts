@@ -375,7 +375,7 @@ export const zh: Record<UiKey, string> = {
   'error.outputUnknown': '模型没有名为“{name}”的输出；它的输出是 {known}。',
   'device.nav': '本机测速',
   'device.title': '在你的设备上运行',
-  'device.intro': '本站的每个模型都在这里、在你的浏览器提供的每种后端上运行一遍：创建会话用了多久，第一次运行用了多久（WebGPU 会在这时编译着色器），以及之后多次热运行的中位数。每个模型运行的都是 PyTorch 也运行过的输入，第一次的结果会与 PyTorch 的结果比对。数据不会发送到任何地方；可以把结果复制为文本再分享。',
+  'device.intro': '本站的每个模型都在这里、在你的浏览器提供的每种后端上运行一遍：创建会话用了多久，第一次运行用了多久（WebGPU 会在这时编译着色器），以及之后多次热运行的中位数（计时前模型会先不计时地运行 {seconds} 秒：浏览器优化 WebAssembly 期间，它会越跑越快）。每个模型运行的都是 PyTorch 也运行过的输入，第一次的结果会与 PyTorch 的结果比对。数据不会发送到任何地方；可以把结果复制为文本再分享。',
   'device.adapter': 'WebGPU 适配器：{adapter}',
   'device.adapterUnnamed': 'WebGPU 适配器：浏览器没有说明是哪一个。',
   'device.noWebGpu': '这个浏览器不支持 WebGPU，因此只测 WebAssembly。',

@@ -33,7 +33,7 @@ async function start(page: Page) {
 
 test('en: the device page times every model on WASM, each first run agrees with PyTorch, and the table copies as text', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto('/en/device/?runs=2');
+  await page.goto('/en/device/?runs=2&settle=0');
   await start(page);
   await expect(bench(page)).toHaveAttribute('data-state', 'done', { timeout: 170_000 });
   const results = JSON.parse((await bench(page).getAttribute('data-results'))!) as Results;
@@ -71,7 +71,7 @@ test('en: the device page times every model on WASM, each first run agrees with 
 });
 
 test('zh: the device page speaks Chinese, and Stop ends the run between two models with the rows so far', async ({ page }) => {
-  await page.goto('/zh/device/?runs=2');
+  await page.goto('/zh/device/?runs=2&settle=0');
   await expect(page.locator('h1')).toHaveText(t('zh', 'device.title'));
   await expect(bench(page).locator('thead th').first()).toHaveText(t('zh', 'device.col.model'));
   await start(page);

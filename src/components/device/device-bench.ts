@@ -2,11 +2,12 @@
  * <na-device-bench>: runs src/lib/bench on every model card and backend the reader ticks, one graph after
  * another, filling the table and the chart as rows arrive. When it ends, `data-results` holds the rows as
  * JSON and `data-state` is "done": the browser half of `npm run bench` reads them from there. `?runs=N`
- * changes the number of warm runs (the e2e test keeps it small).
+ * and `?settle=MS` change the number of warm runs and how long each graph runs untimed before them (the e2e
+ * test keeps both small).
  */
 import { t, HTML_LANG, type Lang } from '../../i18n';
 import type { ModelCard } from '../../lib/card';
-import { WARM_RUNS, benchCard, graphLabel, webGpuAdapter, type BenchRow } from '../../lib/bench/measure';
+import { SETTLE_MS, WARM_RUNS, benchCard, graphLabel, webGpuAdapter, type BenchRow } from '../../lib/bench/measure';
 import type { Reference } from '../../lib/bench/reference';
 import { asWidgetError, hasWebGpu, isAbort, type Provider } from '../../lib/runtime';
 
@@ -57,8 +58,11 @@ class DeviceBench extends HTMLElement {
 
   private async runAll(): Promise<void> {
     const providers = (['wasm', 'webgpu'] as const).filter((p) => this.el<HTMLInputElement>(`use-${p}`).checked);
-    const asked = Number(new URLSearchParams(location.search).get('runs'));
+    const query = new URLSearchParams(location.search);
+    const asked = Number(query.get('runs'));
     const runs = Number.isInteger(asked) && asked > 0 ? asked : WARM_RUNS;
+    const settle = query.get('settle');
+    const settleMs = settle !== null && Number(settle) >= 0 ? Number(settle) : SETTLE_MS;
     this.controller = new AbortController();
     const { signal } = this.controller;
     this.rows = [];
@@ -75,7 +79,7 @@ class DeviceBench extends HTMLElement {
         this.say(t(this.uiLang, 'device.progress', { model: card.slug, provider: this.providerName(provider), n: k + 1, total: jobs.length }));
         try {
           const results = await benchCard(card, provider, {
-            runs, signal,
+            runs, settleMs, signal,
             onProgress: (f, part) => (progress.value = (k + (part === 'runs' ? f : 0)) / jobs.length),
           });
           this.rows.push(...results.map((result) => ({ label: graphLabel(card, result.graph), provider, result })));

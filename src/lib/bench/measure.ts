@@ -9,6 +9,10 @@ import { fetchCardJson, timeModel, type LoadPart, type Provider } from '../runti
 
 /** Warm runs timed after the first one; their median is the figure that counts. */
 export const WARM_RUNS = 20;
+/** How long a graph runs untimed before its warm runs. WebAssembly starts on baseline code while V8 compiles
+ * the hot kernels optimised in the background: in the bench's Chromium a diffusion step took 17-27 ms for
+ * its first 1.5-3 s of runs, then 6.6-7 ms, as fast as the same kernels in Node. */
+export const SETTLE_MS = 3000;
 
 export interface BenchRow {
   /** The card's slug. */
@@ -38,9 +42,10 @@ export function median(values: readonly number[]): number {
 export async function benchCard(
   card: ModelCard,
   provider: Provider,
-  opts: { runs?: number; signal?: AbortSignal; onProgress?: (fraction: number, part: LoadPart | 'runs') => void } = {},
+  opts: { runs?: number; settleMs?: number; signal?: AbortSignal; onProgress?: (fraction: number, part: LoadPart | 'runs') => void } = {},
 ): Promise<BenchRow[]> {
   const runs = opts.runs ?? WARM_RUNS;
+  const settleMs = opts.settleMs ?? SETTLE_MS;
   // Loaded when a run starts: golden files are checked with zod, which the page need not load to be read.
   const [{ value }, { checkCase, feedsOf, parseGolden }] = await Promise.all([
     fetchCardJson<unknown>(card, card.samples.golden, { signal: opts.signal }),
@@ -52,7 +57,7 @@ export async function benchCard(
     const c = golden.cases.find((k) => k.graph === graph.name);
     if (!c) throw new Error(`${card.slug}: golden.json has no case for graph ${graph.name}`);
     const timing = await timeModel({
-      card, graph: graph.name, provider, feeds: feedsOf(c), fetches: Object.keys(c.outputs), runs,
+      card, graph: graph.name, provider, feeds: feedsOf(c), fetches: Object.keys(c.outputs), runs, settleMs,
       signal: opts.signal, onProgress: opts.onProgress,
     });
     const checks = checkCase(c, timing.outputs);

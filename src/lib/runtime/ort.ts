@@ -419,17 +419,20 @@ export interface TimeOptions {
   provider: Provider;
   feeds: Record<string, Feed>;
   fetches: string[];
-  /** Warm runs after the first. */
+  /** Warm runs timed after the first. */
   runs: number;
+  /** Untimed runs between the first and the timed ones, for at least this long (ms). */
+  settleMs?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number, part: LoadPart | 'runs') => void;
 }
 
 /** Times a session of its own (never one a widget holds, so that creation is really timed) on exactly
- * `provider`: creation, the first run, then `runs` warm runs, each through the same path as a widget's run
- * (tensors in, fetched outputs read back as float32). For the device benchmark and `npm run bench`. */
+ * `provider`: creation, the first run, untimed runs for `settleMs`, then `runs` warm runs, each through the
+ * same path as a widget's run (tensors in, fetched outputs read back as float32). For the device benchmark
+ * and `npm run bench`. */
 export async function timeModel(opts: TimeOptions): Promise<Timing> {
-  const { card, graph: name, provider, feeds, fetches, runs, signal, onProgress } = opts;
+  const { card, graph: name, provider, feeds, fetches, runs, settleMs = 0, signal, onProgress } = opts;
   const graph = graphOf(card, name);
   checkFeeds(graph, feeds);
   checkFetches(graph, fetches);
@@ -452,6 +455,7 @@ export async function timeModel(opts: TimeOptions): Promise<Timing> {
     await session;
     const once = () => serialised(() => runSession(ort, entry, feeds, fetches, signal));
     const first = await once();
+    for (const start = performance.now(); performance.now() - start < settleMs; ) await once();
     const warmMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       onProgress?.(i / runs, 'runs');
