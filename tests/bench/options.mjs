@@ -3,8 +3,7 @@
 // optimisation level, on the graph's first golden case. Two threads are not tried: a browser gives WebAssembly
 // threads only to a cross-origin-isolated page (COOP/COEP headers), which GitHub Pages cannot serve.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import * as web from 'onnxruntime-web/wasm';
+import { ort as web } from '../../src/lib/runtime/ort-node.mjs';
 import './ts-hooks.mjs';
 
 const { feedsOf, parseGolden } = await import('../../src/lib/verify/golden.ts');
@@ -12,10 +11,6 @@ const { WARM_RUNS, median } = await import('../../src/lib/bench/measure.ts');
 
 // 'disabled' is left out: onnxruntime 1.30 fails to run ResNet unoptimised (a buffer reused at two shapes).
 export const LEVELS = ['basic', 'extended', 'all'];
-
-web.env.wasm.numThreads = 1;
-// Handed over, as the site does: onnxruntime-web's own fetch of its binary cannot read a file: URL.
-web.env.wasm.wasmBinary = readFileSync(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
 /** Median of WARM_RUNS session.run calls of `graph` of `card` at each of LEVELS: { level: ms }. */
 export async function optionTimes(card, graphName) {

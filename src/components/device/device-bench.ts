@@ -6,7 +6,7 @@
  * test keeps both small).
  */
 import { t, HTML_LANG, type Lang } from '../../i18n';
-import type { ModelCard } from '../../lib/card';
+import { embeddedCards, type ModelCard } from '../../lib/card';
 import { SETTLE_MS, WARM_RUNS, benchCard, graphLabel, webGpuAdapter, type BenchRow } from '../../lib/bench/measure';
 import type { Reference } from '../../lib/bench/reference';
 import { asWidgetError, hasWebGpu, isAbort, type Provider } from '../../lib/runtime';
@@ -24,8 +24,7 @@ class DeviceBench extends HTMLElement {
   connectedCallback(): void {
     if (this.cards.length) return;
     this.uiLang = this.dataset.lang === 'zh' ? 'zh' : 'en';
-    // The build validated these cards (parseCard in readCard) before writing them into the page.
-    this.cards = JSON.parse(this.el('cards').textContent ?? '[]') as ModelCard[];
+    this.cards = embeddedCards(this.el('cards').textContent);
     this.reference = JSON.parse(this.el('reference').textContent ?? 'null') as Reference | null;
     this.el('run').addEventListener('click', () => void this.runAll());
     this.el('stop').addEventListener('click', () => this.controller?.abort());

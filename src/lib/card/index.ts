@@ -6,6 +6,12 @@ import type { GraphSpec, ModelCard, OutputRole, OutputSpec } from './schema';
 export type * from './schema';
 export * from './constants';
 
+/** The cards a page embeds as JSON (WidgetShell, DeviceBench): validated by the build (parseCard in readCard)
+ * before it wrote them, so they are read as they are. */
+export function embeddedCards(json: string | null): ModelCard[] {
+  return JSON.parse(json ?? '[]') as ModelCard[];
+}
+
 /** The graph called `name`, or the model's only (first) graph. */
 export function graphOf(card: ModelCard, name?: string): GraphSpec {
   const graph = name === undefined ? card.graphs[0] : card.graphs.find((g) => g.name === name);

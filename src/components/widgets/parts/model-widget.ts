@@ -6,7 +6,7 @@
  * and what to run and draw (`draw`).
  */
 import { t, type Lang, type UiKey } from '../../../i18n';
-import { graphOf, type ModelCard } from '../../../lib/card';
+import { embeddedCards, graphOf, type ModelCard } from '../../../lib/card';
 import {
   RETRYABLE, WidgetError, asWidgetError, endProfile, fetchCardJson, isAbort, openModel, pausedSoFar, release, run, runtimeStats,
   type Fallback, type Feed, type ModelHandle, type ProfileSummary, type ProviderChoice,
@@ -97,8 +97,7 @@ export abstract class ModelWidget<S extends InputSource = InputSource> extends H
 
   private wire(): void {
     this.uiLang = this.dataset.lang === 'zh' ? 'zh' : 'en';
-    // The build validated these cards (parseCard in readCard) before writing them into the page.
-    this.cards = JSON.parse(this.el('cards').textContent ?? '[]') as ModelCard[];
+    this.cards = embeddedCards(this.el('cards').textContent);
     this.inputs = this.createInput({
       find: (name) => this.el(name),
       card: this.cards[0]!,
